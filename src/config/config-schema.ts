@@ -1,0 +1,85 @@
+import path from "node:path";
+import { z } from "zod";
+
+/** Every environment variable Seller Pilot reads. Anything else named SELLER_PILOT_* is an error (a typo
+ * in a security setting must not silently fall back to a development default). */
+export const KNOWN_VARIABLES = [
+  "SELLER_PILOT_ENV",
+  "SELLER_PILOT_DATA_DIR",
+  "DATABASE_URL",
+  "SELLER_PILOT_HOST",
+  "SELLER_PILOT_PORT",
+  "SELLER_PILOT_HTTP_REDIRECT_PORT",
+  "SELLER_PILOT_PUBLIC_URL",
+  "SELLER_PILOT_TLS_CERT_FILE",
+  "SELLER_PILOT_TLS_KEY_FILE",
+  "SELLER_PILOT_MASTER_KEY_FILE",
+  "SELLER_PILOT_LWA_CLIENT_ID",
+  "SELLER_PILOT_LWA_CLIENT_SECRET",
+  "SELLER_PILOT_APP_ID",
+  "SELLER_PILOT_SPAPI_ENDPOINT",
+  "SELLER_PILOT_LWA_TOKEN_URL",
+  "SELLER_PILOT_LOG_LEVEL",
+  "SELLER_PILOT_SECURITY_CONTACT",
+  "SELLER_PILOT_SECURITY_TXT_EXPIRES",
+] as const;
+
+/** Variables whose values are secrets: never echoed in errors, `doctor` output or logs. */
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SELLER_PILOT_LWA_CLIENT_SECRET", "DATABASE_URL"]);
+
+export const DEVELOPMENT_SECURITY_CONTACT = "mailto:security@localhost";
+
+const MAX = 2048;
+const optionalText = z.string().trim().min(1).max(MAX).optional();
+const port = z.coerce.number().int().min(0).max(65535);
+
+const httpUrl = z
+  .string()
+  .trim()
+  .max(MAX)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "https:" || url.protocol === "http:";
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL");
+
+const securityContact = z
+  .string()
+  .trim()
+  .max(MAX)
+  .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/, "must be a mailto:, https: or tel: URI (RFC 9116)");
+
+export const envSchema = z.object({
+  SELLER_PILOT_ENV: z.enum(["development", "production"]).default("development"),
+  SELLER_PILOT_DATA_DIR: z.string().trim().min(1).max(MAX).default("./data"),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .max(MAX)
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL")
+    .optional(),
+  SELLER_PILOT_HOST: z.string().trim().min(1).max(255).optional(),
+  SELLER_PILOT_PORT: port.default(8443),
+  SELLER_PILOT_HTTP_REDIRECT_PORT: port.optional(),
+  SELLER_PILOT_PUBLIC_URL: httpUrl.optional(),
+  SELLER_PILOT_TLS_CERT_FILE: optionalText,
+  SELLER_PILOT_TLS_KEY_FILE: optionalText,
+  SELLER_PILOT_MASTER_KEY_FILE: optionalText,
+  SELLER_PILOT_LWA_CLIENT_ID: optionalText,
+  SELLER_PILOT_LWA_CLIENT_SECRET: optionalText,
+  SELLER_PILOT_APP_ID: optionalText,
+  SELLER_PILOT_SPAPI_ENDPOINT: httpUrl.optional(),
+  SELLER_PILOT_LWA_TOKEN_URL: httpUrl.optional(),
+  SELLER_PILOT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SELLER_PILOT_SECURITY_CONTACT: securityContact.optional(),
+  SELLER_PILOT_SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }).optional(),
+});
+
+export type EnvInput = z.infer<typeof envSchema>;
+
+export function resolveDataDir(dataDir: string, cwd: string): string {
+  return path.resolve(cwd, dataDir);
+}

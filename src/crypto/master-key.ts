@@ -1,0 +1,107 @@
+import { hkdfSync, randomBytes } from "node:crypto";
+import { constants, promises as fs } from "node:fs";
+import path from "node:path";
+import type { MasterKeyConfig } from "../config/config.js";
+import { AppError } from "../platform/errors.js";
+
+/** Each purpose gets its own sub-key, so a key used for one job can never decrypt another's data. */
+export const KEY_PURPOSES = ["database", "secrets-store", "fields", "backups", "audit-signing"] as const;
+export type KeyPurpose = (typeof KEY_PURPOSES)[number];
+
+const KEY_BYTES = 32;
+const HKDF_SALT = Buffer.from("seller-pilot/master-key/v1", "utf8");
+
+export interface MasterKey {
+  /** 256-bit sub-key for one purpose (HKDF-SHA-256). The master key itself never leaves this module. */
+  derive(purpose: KeyPurpose): Buffer;
+  /** SHA-256-based fingerprint for display: identifies the key without revealing it. */
+  readonly fingerprint: string;
+}
+
+export interface LoadedMasterKey {
+  key: MasterKey;
+  file: string;
+  /** True when this call created the key file (development only). */
+  generated: boolean;
+}
+
+function parseKeyMaterial(raw: Buffer): Buffer | null {
+  if (raw.length === KEY_BYTES) return raw;
+  const text = raw.toString("utf8").trim();
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, "hex");
+  if (/^[A-Za-z0-9+/]{43}=$/.test(text)) {
+    const decoded = Buffer.from(text, "base64");
+    if (decoded.length === KEY_BYTES) return decoded;
+  }
+  return null;
+}
+
+function masterKeyFrom(material: Buffer): MasterKey {
+  const secret = Buffer.from(material);
+  const fingerprint = Buffer.from(
+    hkdfSync("sha256", secret, HKDF_SALT, Buffer.from("seller-pilot:fingerprint", "utf8"), 8),
+  ).toString("hex");
+  return {
+    fingerprint,
+    derive(purpose) {
+      return Buffer.from(hkdfSync("sha256", secret, HKDF_SALT, Buffer.from(`seller-pilot:${purpose}:v1`, "utf8"), KEY_BYTES));
+    },
+  };
+}
+
+/** Generates a development key file atomically: created 0600, never overwrites an existing file. */
+async function generateKeyFile(file: string): Promise<void> {
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const handle = await fs.open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    await handle.writeFile(`${randomBytes(KEY_BYTES).toString("base64")}\n`);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function checkKeyFilePermissions(file: string): Promise<void> {
+  const stat = await fs.stat(file);
+  if ((stat.mode & 0o077) !== 0) {
+    throw new AppError(
+      "KEY_FILE_PERMISSIONS",
+      `The master key file ${file} is readable or writable by group or others (mode ${(stat.mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+    );
+  }
+}
+
+export async function loadMasterKey(config: MasterKeyConfig): Promise<LoadedMasterKey> {
+  let generated = false;
+  try {
+    await fs.access(config.file);
+  } catch {
+    if (!config.generateIfMissing) {
+      throw new AppError("KEY_FILE_MISSING", `The master key file ${config.file} does not exist.`);
+    }
+    try {
+      await generateKeyFile(config.file);
+      generated = true;
+    } catch (err) {
+      // Another process may have created it between access() and open(): use theirs.
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+  await checkKeyFilePermissions(config.file);
+  const material = parseKeyMaterial(await fs.readFile(config.file));
+  if (!material) {
+    throw new AppError(
+      "KEY_FILE_INVALID",
+      `The master key file ${config.file} must hold 32 bytes: raw, 64 hex characters or base64.`,
+    );
+  }
+  const key = masterKeyFrom(material);
+  material.fill(0);
+  return { key, file: config.file, generated };
+}
+
+/** For tests and tools that already hold key material (e.g. a restore with an exported key). */
+export function masterKeyFromBytes(material: Buffer): MasterKey {
+  if (material.length !== KEY_BYTES) throw new AppError("KEY_FILE_INVALID");
+  return masterKeyFrom(material);
+}

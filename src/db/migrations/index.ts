@@ -1,0 +1,7 @@
+import type { Migration } from "kysely";
+import * as m0001 from "./0001-instance-settings.js";
+
+/** One ordered set of migrations for both stores; names sort in the order they must run. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  "0001-instance-settings": m0001,
+};

@@ -1,0 +1,63 @@
+import pino, { type DestinationStream, type Logger, type LoggerOptions } from "pino";
+import { redactDeep, safeError, safeUrl, scrubSecrets } from "./redact.js";
+
+export type { Logger } from "pino";
+
+export type LogLevel = "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+
+export interface LoggerSettings {
+  level: LogLevel;
+  /** Where JSON lines go; stdout when omitted. */
+  destination?: DestinationStream | NodeJS.WritableStream;
+}
+
+/** The last net: whatever path a value took into the line, token shapes do not leave the process. */
+function scrubbingDestination(inner: DestinationStream | NodeJS.WritableStream): DestinationStream {
+  return {
+    write(line: string) {
+      inner.write(scrubSecrets(line));
+    },
+  };
+}
+
+interface RequestLike {
+  id?: unknown;
+  method?: unknown;
+  url?: unknown;
+  ip?: unknown;
+}
+
+interface ReplyLike {
+  statusCode?: unknown;
+}
+
+export function createLogger(settings: LoggerSettings): Logger {
+  const options: LoggerOptions = {
+    level: settings.level,
+    base: { service: "seller-pilot" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      level: (label) => ({ level: label }),
+      log: (obj) => redactDeep(obj) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args, method) {
+        const cleaned = args.map((arg) => (typeof arg === "string" ? scrubSecrets(arg) : arg));
+        method.apply(this, cleaned as Parameters<typeof method>);
+      },
+    },
+    // Requests are logged by what identifies them, never by headers or bodies.
+    serializers: {
+      err: safeError,
+      error: safeError,
+      req: (req: RequestLike) => ({
+        id: req.id,
+        method: req.method,
+        url: typeof req.url === "string" ? safeUrl(req.url) : undefined,
+        remoteAddress: req.ip,
+      }),
+      res: (res: ReplyLike) => ({ statusCode: res.statusCode }),
+    },
+  };
+  return pino(options, scrubbingDestination(settings.destination ?? process.stdout));
+}
