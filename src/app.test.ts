@@ -23,7 +23,10 @@ for (const target of STORES) {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toEqual({
         status: "ready",
-        checks: { database: { ok: true, store: target.name }, migrations: { ok: true, applied: 1, pending: [] } },
+        checks: {
+          database: { ok: true, store: target.name },
+          migrations: { ok: true, applied: 1, pending: [] },
+        },
       });
     });
 
@@ -31,7 +34,11 @@ for (const target of STORES) {
       const { app } = await start({ store: target.name, migrate: false });
       const res = await app.inject({ method: "GET", url: "/readyz" });
       expect(res.statusCode).toBe(503);
-      expect(res.json().checks.migrations).toEqual({ ok: false, applied: 0, pending: ["0001-instance-settings"] });
+      expect(res.json().checks.migrations).toEqual({
+        ok: false,
+        applied: 0,
+        pending: ["0001-instance-settings"],
+      });
     });
   });
 }
@@ -58,7 +65,11 @@ describe("HTTP basics", () => {
 
   it("ignores a client-supplied request id", async () => {
     const { app } = await start();
-    const res = await app.inject({ method: "GET", url: "/nope", headers: { "request-id": "forged", "x-request-id": "forged" } });
+    const res = await app.inject({
+      method: "GET",
+      url: "/nope",
+      headers: { "request-id": "forged", "x-request-id": "forged" },
+    });
     expect(res.json().error.requestId).not.toBe("forged");
     expect(res.json().error.requestId).toBe(res.headers["x-request-id"]);
   });
@@ -68,7 +79,11 @@ describe("HTTP basics", () => {
     const res = await app.inject({ method: "GET", url: "/api/does-not-exist" });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({
-      error: { code: "NOT_FOUND", message: ERROR_CODES.NOT_FOUND.message, requestId: res.headers["x-request-id"] },
+      error: {
+        code: "NOT_FOUND",
+        message: ERROR_CODES.NOT_FOUND.message,
+        requestId: res.headers["x-request-id"],
+      },
     });
   });
 
@@ -190,7 +205,11 @@ describe("web app", () => {
     const api = await app.inject({ method: "GET", url: "/api/orders", headers: { accept: "text/html" } });
     expect(api.statusCode).toBe(404);
     expect(api.json().error.code).toBe("NOT_FOUND");
-    const json = await app.inject({ method: "GET", url: "/orders/123", headers: { accept: "application/json" } });
+    const json = await app.inject({
+      method: "GET",
+      url: "/orders/123",
+      headers: { accept: "application/json" },
+    });
     expect(json.statusCode).toBe(404);
     const post = await app.inject({ method: "POST", url: "/orders/123", headers: { accept: "text/html" } });
     expect(post.statusCode).toBe(404);

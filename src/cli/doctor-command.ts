@@ -11,7 +11,9 @@ export async function doctorCommand(io: CliIo, options: { json: boolean }): Prom
     config = configFrom(io);
   } catch (err) {
     const error = isAppError(err) ? err : new AppError("CONFIG_INVALID");
-    const checks = [{ name: "configuration", status: "fail" as const, detail: error.message, code: error.code }];
+    const checks = [
+      { name: "configuration", status: "fail" as const, detail: error.message, code: error.code },
+    ];
     if (options.json) writeJson(io, { ok: false, checks });
     else io.stdout(`FAIL configuration  ${error.message}\n`);
     return EXIT.failed;
@@ -22,7 +24,8 @@ export async function doctorCommand(io: CliIo, options: { json: boolean }): Prom
     writeJson(io, { ok, config: configSummary(config), checks });
   } else {
     const width = Math.max(...checks.map((c) => c.name.length));
-    for (const check of checks) io.stdout(`${MARK[check.status]} ${check.name.padEnd(width)}  ${check.detail}\n`);
+    for (const check of checks)
+      io.stdout(`${MARK[check.status]} ${check.name.padEnd(width)}  ${check.detail}\n`);
     io.stdout(ok ? "\nNo problems found.\n" : "\nProblems found: see the FAIL lines above.\n");
   }
   return ok ? EXIT.ok : EXIT.failed;

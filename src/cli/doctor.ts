@@ -55,11 +55,18 @@ export function configSummary(config: Config): Record<string, unknown> {
     listen: `${config.host}:${config.port}`,
     httpRedirectPort: config.httpRedirectPort,
     publicUrl: config.publicUrl,
-    tls: config.tls.kind === "files" ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile } : "self-signed (development)",
+    tls:
+      config.tls.kind === "files"
+        ? { certFile: config.tls.certFile, keyFile: config.tls.keyFile }
+        : "self-signed (development)",
     masterKeyFile: config.masterKey.file,
     mode: isDemoMode(config) ? "demo" : "connected",
     lwa: config.lwa
-      ? { clientId: `${config.lwa.clientId.slice(0, 16)}…`, clientSecret: "set (hidden)", appId: config.lwa.appId }
+      ? {
+          clientId: `${config.lwa.clientId.slice(0, 16)}…`,
+          clientSecret: "set (hidden)",
+          appId: config.lwa.appId,
+        }
       : null,
     spapiEndpoint: config.spapi.endpoint,
     lwaTokenUrl: config.spapi.lwaTokenUrl,
@@ -73,11 +80,19 @@ async function checkDataDir(config: Config): Promise<DoctorCheck> {
     const stat = await fs.stat(config.dataDir);
     if (!stat.isDirectory()) return { name, status: "fail", detail: `${config.dataDir} is not a directory` };
     if ((stat.mode & 0o022) !== 0) {
-      return { name, status: "fail", detail: `${config.dataDir} is writable by group or others; run: chmod 700 ${config.dataDir}` };
+      return {
+        name,
+        status: "fail",
+        detail: `${config.dataDir} is writable by group or others; run: chmod 700 ${config.dataDir}`,
+      };
     }
     return { name, status: "ok", detail: config.dataDir };
   } catch {
-    return { name, status: "warn", detail: `${config.dataDir} does not exist yet; it is created at first start` };
+    return {
+      name,
+      status: "warn",
+      detail: `${config.dataDir} does not exist yet; it is created at first start`,
+    };
   }
 }
 
@@ -86,7 +101,11 @@ async function checkMasterKey(config: Config): Promise<{ check: DoctorCheck; key
   if (!(await exists(config.masterKey.file))) {
     if (config.masterKey.generateIfMissing) {
       return {
-        check: { name, status: "warn", detail: `${config.masterKey.file} does not exist yet; a development key is generated at first start` },
+        check: {
+          name,
+          status: "warn",
+          detail: `${config.masterKey.file} does not exist yet; a development key is generated at first start`,
+        },
         key: null,
       };
     }
@@ -96,7 +115,11 @@ async function checkMasterKey(config: Config): Promise<{ check: DoctorCheck; key
     const loaded = await loadMasterKey({ ...config.masterKey, generateIfMissing: false });
     const origin = config.masterKey.generateIfMissing ? "generated development key" : "key file";
     return {
-      check: { name, status: "ok", detail: `${origin} ${loaded.file} (mode 600, fingerprint ${loaded.key.fingerprint})` },
+      check: {
+        name,
+        status: "ok",
+        detail: `${origin} ${loaded.file} (mode 600, fingerprint ${loaded.key.fingerprint})`,
+      },
       key: loaded.key,
     };
   } catch (err) {
@@ -108,7 +131,11 @@ async function checkCertificate(config: Config, clock: Clock): Promise<DoctorChe
   const name = "TLS certificate";
   const { certFile, keyFile } = config.tls;
   if (config.tls.kind === "self-signed" && !(await exists(certFile))) {
-    return { name, status: "warn", detail: "no development certificate yet; a self-signed one is generated at first start" };
+    return {
+      name,
+      status: "warn",
+      detail: "no development certificate yet; a self-signed one is generated at first start",
+    };
   }
   try {
     const [cert, key] = await Promise.all([fs.readFile(certFile, "utf8"), fs.readFile(keyFile, "utf8")]);
@@ -116,18 +143,30 @@ async function checkCertificate(config: Config, clock: Clock): Promise<DoctorChe
     const left = info.validTo.getTime() - clock.now().getTime();
     const kind = config.tls.kind === "self-signed" ? "self-signed development certificate" : "certificate";
     const detail = `${kind} ${certFile}, expires ${info.validTo.toISOString()} (${Math.floor(left / MS.day)} days)`;
-    if (left <= 0) return { name, status: "fail", detail: `${kind} ${certFile} expired on ${info.validTo.toISOString()}` };
+    if (left <= 0)
+      return { name, status: "fail", detail: `${kind} ${certFile} expired on ${info.validTo.toISOString()}` };
     if (left < EXPIRY_WARNING_MS) return { name, status: "warn", detail };
     return { name, status: "ok", detail };
   } catch (err) {
     if (isAppError(err)) return failure(name, err);
-    return { name, status: "fail", detail: `cannot read ${certFile} or ${keyFile}`, code: "TLS_CERT_INVALID" };
+    return {
+      name,
+      status: "fail",
+      detail: `cannot read ${certFile} or ${keyFile}`,
+      code: "TLS_CERT_INVALID",
+    };
   }
 }
 
 async function checkStore(config: Config, key: MasterKey | null): Promise<DoctorCheck[]> {
   if (config.database.kind === "sqlite" && !(await exists(config.database.file))) {
-    return [{ name: "database", status: "warn", detail: `${config.database.file} does not exist yet; it is created at first start` }];
+    return [
+      {
+        name: "database",
+        status: "warn",
+        detail: `${config.database.file} does not exist yet; it is created at first start`,
+      },
+    ];
   }
   try {
     let database: Database;
@@ -136,7 +175,13 @@ async function checkStore(config: Config, key: MasterKey | null): Promise<Doctor
     } else if (key !== null) {
       database = await openSqlite(config.database.file, key.derive("database"));
     } else {
-      return [{ name: "database", status: "fail", detail: "cannot open the encrypted database without the master key" }];
+      return [
+        {
+          name: "database",
+          status: "fail",
+          detail: "cannot open the encrypted database without the master key",
+        },
+      ];
     }
     try {
       const status = await migrationStatus(database.db);
@@ -162,16 +207,27 @@ async function checkStore(config: Config, key: MasterKey | null): Promise<Doctor
 function checkSecurityTxt(config: Config, clock: Clock): DoctorCheck {
   const name = "security.txt";
   if (config.security.txtExpires === null) {
-    return { name, status: "ok", detail: `contact ${config.security.contact}; expiry rolls 180 days ahead (development)` };
+    return {
+      name,
+      status: "ok",
+      detail: `contact ${config.security.contact}; expiry rolls 180 days ahead (development)`,
+    };
   }
   const left = new Date(config.security.txtExpires).getTime() - clock.now().getTime();
-  if (left <= 0) return { name, status: "fail", detail: `expired on ${config.security.txtExpires}; update SELLER_PILOT_SECURITY_TXT_EXPIRES` };
+  if (left <= 0)
+    return {
+      name,
+      status: "fail",
+      detail: `expired on ${config.security.txtExpires}; update SELLER_PILOT_SECURITY_TXT_EXPIRES`,
+    };
   const detail = `contact ${config.security.contact}; expires ${config.security.txtExpires}`;
   return { name, status: left < EXPIRY_WARNING_MS ? "warn" : "ok", detail };
 }
 
 export async function runDoctor(config: Config, clock: Clock): Promise<DoctorCheck[]> {
-  const checks: DoctorCheck[] = [{ name: "configuration", status: "ok", detail: `${config.env}, ${config.database.kind} store` }];
+  const checks: DoctorCheck[] = [
+    { name: "configuration", status: "ok", detail: `${config.env}, ${config.database.kind} store` },
+  ];
   checks.push(await checkDataDir(config));
   const master = await checkMasterKey(config);
   checks.push(master.check);

@@ -19,7 +19,9 @@ export function configFrom(io: CliIo): Config {
 /** Reports a failure the way every command does: a stable code, a message, no stack, no secret. */
 export function reportFailure(io: CliIo, err: unknown, json: boolean): number {
   const error = isAppError(err) ? err : new AppError("INTERNAL", undefined, { cause: err });
-  const message = scrubSecrets(error.status >= 500 && error.code === "INTERNAL" ? describe(err) : error.message);
+  const message = scrubSecrets(
+    error.status >= 500 && error.code === "INTERNAL" ? describe(err) : error.message,
+  );
   if (json) {
     io.stdout(`${JSON.stringify({ error: { code: error.code, message } })}\n`);
   } else {

@@ -31,7 +31,8 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .option("--json", "print the checks as JSON", false)
     .action(async (options: { json: boolean }) => setExit(await doctorCommand(io, options)));
 
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return program;
 }
 

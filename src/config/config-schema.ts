@@ -25,7 +25,10 @@ export const KNOWN_VARIABLES = [
 ] as const;
 
 /** Variables whose values are secrets: never echoed in errors, `doctor` output or logs. */
-export const SECRET_VARIABLES: ReadonlySet<string> = new Set(["SELLER_PILOT_LWA_CLIENT_SECRET", "DATABASE_URL"]);
+export const SECRET_VARIABLES: ReadonlySet<string> = new Set([
+  "SELLER_PILOT_LWA_CLIENT_SECRET",
+  "DATABASE_URL",
+]);
 
 export const DEVELOPMENT_SECURITY_CONTACT = "mailto:security@localhost";
 
@@ -50,7 +53,10 @@ const securityContact = z
   .string()
   .trim()
   .max(MAX)
-  .regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/, "must be a mailto:, https: or tel: URI (RFC 9116)");
+  .regex(
+    /^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+|tel:\+?[0-9 ()-]+)$/,
+    "must be a mailto:, https: or tel: URI (RFC 9116)",
+  );
 
 export const envSchema = z.object({
   SELLER_PILOT_ENV: z.enum(["development", "production"]).default("development"),
@@ -73,7 +79,9 @@ export const envSchema = z.object({
   SELLER_PILOT_APP_ID: optionalText,
   SELLER_PILOT_SPAPI_ENDPOINT: httpUrl.optional(),
   SELLER_PILOT_LWA_TOKEN_URL: httpUrl.optional(),
-  SELLER_PILOT_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  SELLER_PILOT_LOG_LEVEL: z
+    .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+    .default("info"),
   SELLER_PILOT_SECURITY_CONTACT: securityContact.optional(),
   SELLER_PILOT_SECURITY_TXT_EXPIRES: z.iso.datetime({ offset: true }).optional(),
 });

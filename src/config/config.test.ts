@@ -38,12 +38,19 @@ describe("loadConfig", () => {
     expect(config.host).toBe("localhost");
     expect(config.httpRedirectPort).toBeNull();
     expect(config.tls.kind).toBe("self-signed");
-    expect(config.masterKey).toEqual({ kind: "file", file: path.join(cwd, "data", "master.key"), generateIfMissing: true });
+    expect(config.masterKey).toEqual({
+      kind: "file",
+      file: path.join(cwd, "data", "master.key"),
+      generateIfMissing: true,
+    });
     expect(config.lwa).toBeNull();
   });
 
   it("switches to PostgreSQL with DATABASE_URL and treats empty variables as unset", () => {
-    const config = loadConfig({ DATABASE_URL: "postgres://u:p@db:5432/sp", SELLER_PILOT_PUBLIC_URL: "" }, cwd);
+    const config = loadConfig(
+      { DATABASE_URL: "postgres://u:p@db:5432/sp", SELLER_PILOT_PUBLIC_URL: "" },
+      cwd,
+    );
     expect(config.database).toEqual({ kind: "postgres", url: "postgres://u:p@db:5432/sp" });
     expect(config.publicUrl).toBeNull();
   });
@@ -109,7 +116,11 @@ describe("loadConfig", () => {
     expect(config.env).toBe("production");
     expect(config.host).toBe("0.0.0.0");
     expect(config.publicUrl).toBe("https://pilot.example.com");
-    expect(config.tls).toEqual({ kind: "files", certFile: "/etc/seller-pilot/tls.crt", keyFile: "/etc/seller-pilot/tls.key" });
+    expect(config.tls).toEqual({
+      kind: "files",
+      certFile: "/etc/seller-pilot/tls.crt",
+      keyFile: "/etc/seller-pilot/tls.key",
+    });
     expect(config.masterKey.generateIfMissing).toBe(false);
     expect(config.lwa?.appId).toBe("amzn1.sp.solution.abc");
   });

@@ -7,45 +7,17 @@ import {
   resolveDataDir,
   SECRET_VARIABLES,
 } from "./config-schema.js";
+import type { Config } from "./config-types.js";
 import { productionProblems } from "./production-guard.js";
 
-export type Environment = "development" | "production";
-
-export type DatabaseConfig = { kind: "sqlite"; file: string } | { kind: "postgres"; url: string };
-
-export type TlsConfig =
-  | { kind: "files"; certFile: string; keyFile: string }
-  /** Development only: generated under the data dir, refused in production. */
-  | { kind: "self-signed"; certFile: string; keyFile: string };
-
-export type MasterKeyConfig =
-  | { kind: "file"; file: string; generateIfMissing: false }
-  /** Development only: generated on first start, refused in production. */
-  | { kind: "file"; file: string; generateIfMissing: true };
-
-export interface LwaCredentials {
-  clientId: string;
-  clientSecret: string;
-  appId: string;
-}
-
-export interface Config {
-  env: Environment;
-  dataDir: string;
-  database: DatabaseConfig;
-  host: string;
-  port: number;
-  httpRedirectPort: number | null;
-  /** The externally visible origin; null in development when not set (derived from the request). */
-  publicUrl: string | null;
-  tls: TlsConfig;
-  masterKey: MasterKeyConfig;
-  /** null = demo mode: no Amazon credentials, the built-in sandbox stands in for Amazon. */
-  lwa: LwaCredentials | null;
-  spapi: { endpoint: string | null; lwaTokenUrl: string | null };
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  security: { contact: string; txtExpires: string | null };
-}
+export type {
+  Config,
+  DatabaseConfig,
+  Environment,
+  LwaCredentials,
+  MasterKeyConfig,
+  TlsConfig,
+} from "./config-types.js";
 
 function formatIssuePath(pathParts: readonly PropertyKey[]): string {
   return pathParts.map(String).join(".") || "(environment)";
@@ -88,7 +60,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
     throw new AppError(
       "CONFIG_INVALID",
       "Invalid configuration:\n  - SELLER_PILOT_TLS_CERT_FILE and SELLER_PILOT_TLS_KEY_FILE must be set together",
-      { details: { problems: ["SELLER_PILOT_TLS_CERT_FILE and SELLER_PILOT_TLS_KEY_FILE must be set together"] } },
+      {
+        details: {
+          problems: ["SELLER_PILOT_TLS_CERT_FILE and SELLER_PILOT_TLS_KEY_FILE must be set together"],
+        },
+      },
     );
   }
   const lwaParts = [e.SELLER_PILOT_LWA_CLIENT_ID, e.SELLER_PILOT_LWA_CLIENT_SECRET, e.SELLER_PILOT_APP_ID];

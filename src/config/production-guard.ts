@@ -1,11 +1,13 @@
-import type { Config } from "./config.js";
 import { DEVELOPMENT_SECURITY_CONTACT } from "./config-schema.js";
+import type { Config } from "./config-types.js";
 
 /** Every development default still in use, each named with the variable that replaces it. */
 export function productionProblems(config: Config): string[] {
   const problems: string[] = [];
   if (config.masterKey.generateIfMissing) {
-    problems.push("master key: set SELLER_PILOT_MASTER_KEY_FILE (a generated development key is not allowed)");
+    problems.push(
+      "master key: set SELLER_PILOT_MASTER_KEY_FILE (a generated development key is not allowed)",
+    );
   }
   if (config.tls.kind === "self-signed") {
     problems.push(
@@ -31,10 +33,14 @@ export function productionProblems(config: Config): string[] {
     }
   }
   if (config.security.contact === DEVELOPMENT_SECURITY_CONTACT) {
-    problems.push("security contact: set SELLER_PILOT_SECURITY_CONTACT (published in /.well-known/security.txt)");
+    problems.push(
+      "security contact: set SELLER_PILOT_SECURITY_CONTACT (published in /.well-known/security.txt)",
+    );
   }
   if (config.security.txtExpires === null) {
-    problems.push("security.txt expiry: set SELLER_PILOT_SECURITY_TXT_EXPIRES (RFC 9116 requires an Expires date)");
+    problems.push(
+      "security.txt expiry: set SELLER_PILOT_SECURITY_TXT_EXPIRES (RFC 9116 requires an Expires date)",
+    );
   }
   return problems;
 }

@@ -64,7 +64,9 @@ describe("master key", () => {
     for (const [name, content] of Object.entries(forms)) {
       const file = path.join(dir, name);
       await fs.writeFile(file, content, { mode: 0o600 });
-      fingerprints.add((await loadMasterKey({ kind: "file", file, generateIfMissing: false })).key.fingerprint);
+      fingerprints.add(
+        (await loadMasterKey({ kind: "file", file, generateIfMissing: false })).key.fingerprint,
+      );
     }
     expect(fingerprints.size).toBe(1);
     for (const bad of ["short", "z".repeat(64), Buffer.alloc(31), Buffer.alloc(33)]) {

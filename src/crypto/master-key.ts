@@ -44,7 +44,9 @@ function masterKeyFrom(material: Buffer): MasterKey {
   return {
     fingerprint,
     derive(purpose) {
-      return Buffer.from(hkdfSync("sha256", secret, HKDF_SALT, Buffer.from(`seller-pilot:${purpose}:v1`, "utf8"), KEY_BYTES));
+      return Buffer.from(
+        hkdfSync("sha256", secret, HKDF_SALT, Buffer.from(`seller-pilot:${purpose}:v1`, "utf8"), KEY_BYTES),
+      );
     },
   };
 }

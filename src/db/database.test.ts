@@ -109,7 +109,9 @@ describe("encrypted SQLite", () => {
     const file = scratchFile();
     const database = await openSqlite(file, randomBytes(32));
     const pragma = async (name: string) =>
-      Object.values((await sql.raw(`PRAGMA ${name}`).execute(database.db)).rows[0] as Record<string, unknown>)[0];
+      Object.values(
+        (await sql.raw(`PRAGMA ${name}`).execute(database.db)).rows[0] as Record<string, unknown>,
+      )[0];
     expect(await pragma("journal_mode")).toBe("wal");
     expect(await pragma("secure_delete")).toBe(1);
     expect(await pragma("foreign_keys")).toBe(1);
@@ -120,8 +122,10 @@ describe("encrypted SQLite", () => {
 
   it("refuses a directory it cannot create with DATA_DIR_UNUSABLE", async () => {
     const file = scratchFile();
-    await fs.writeFile(path.dirname(file) + "/blocker", "x");
-    await expect(openSqlite(path.join(path.dirname(file), "blocker", "db.sqlite"), randomBytes(32))).rejects.toMatchObject({
+    await fs.writeFile(`${path.dirname(file)}/blocker`, "x");
+    await expect(
+      openSqlite(path.join(path.dirname(file), "blocker", "db.sqlite"), randomBytes(32)),
+    ).rejects.toMatchObject({
       code: "DATA_DIR_UNUSABLE",
     });
   });

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
-import type { HttpsApp } from "./types.js";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError, ERROR_CODES, type ErrorCode, isAppError } from "../platform/errors.js";
 import { safeError } from "../platform/redact.js";
+import type { HttpsApp } from "./types.js";
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; requestId: string; details?: Record<string, unknown> };

@@ -1,7 +1,6 @@
 import swagger from "@fastify/swagger";
-
-import type { HttpsApp } from "./types.js";
 import { jsonSchemaTransform } from "fastify-type-provider-zod";
+import type { HttpsApp } from "./types.js";
 
 /** Registers OpenAPI generation from the routes' zod schemas. Must run before any route is added. */
 export async function registerOpenApi(app: HttpsApp, version: string): Promise<void> {
@@ -12,7 +11,7 @@ export async function registerOpenApi(app: HttpsApp, version: string): Promise<v
         title: "Seller Pilot API",
         version,
         description:
-          "The JSON API of a Seller Pilot instance. Errors are always {\"error\":{\"code\",\"message\",\"requestId\"}} with a stable code.",
+          'The JSON API of a Seller Pilot instance. Errors are always {"error":{"code","message","requestId"}} with a stable code.',
       },
       tags: [{ name: "system", description: "Health, readiness and instance information" }],
     },

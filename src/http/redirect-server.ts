@@ -28,7 +28,8 @@ export function createRedirectServer(options: RedirectServerOptions): http.Serve
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    if (socket.writable)
+      socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
     else socket.destroy();
   });
   server.on("error", (err) => options.logger.error({ err }, "redirect listener failed"));

@@ -38,7 +38,9 @@ export function inspectCertificate(cert: string, key: string): Omit<TlsMaterial,
   try {
     x509 = new X509Certificate(cert);
   } catch (err) {
-    throw new AppError("TLS_CERT_INVALID", "The TLS certificate is not a PEM X.509 certificate.", { cause: err });
+    throw new AppError("TLS_CERT_INVALID", "The TLS certificate is not a PEM X.509 certificate.", {
+      cause: err,
+    });
   }
   try {
     if (!x509.checkPrivateKey(createPrivateKey(key))) {
@@ -66,7 +68,11 @@ async function readPair(certFile: string, keyFile: string): Promise<{ cert: stri
   }
 }
 
-async function generateDevelopmentCertificate(certFile: string, keyFile: string, clock: Clock): Promise<void> {
+async function generateDevelopmentCertificate(
+  certFile: string,
+  keyFile: string,
+  clock: Clock,
+): Promise<void> {
   const now = clock.now();
   const pems = await selfsigned.generate([{ name: "commonName", value: "localhost" }], {
     keyType: "ec",

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { HttpsApp } from "./types.js";
 import { AppError } from "../platform/errors.js";
 import { sendError } from "./error-handler.js";
+import type { HttpsApp } from "./types.js";
 
 /**
  * Serves the built React app. Hashed assets are immutable; index.html is never cached so a new
@@ -23,7 +23,9 @@ export async function registerWebApp(app: HttpsApp, webRoot: string | null): Pro
       setHeaders(res, filePath) {
         res.header(
           "cache-control",
-          filePath.includes(`${path.sep}assets${path.sep}`) ? "public, max-age=31536000, immutable" : "no-cache",
+          filePath.includes(`${path.sep}assets${path.sep}`)
+            ? "public, max-age=31536000, immutable"
+            : "no-cache",
         );
       },
     });

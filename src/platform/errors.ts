@@ -26,7 +26,10 @@ export const ERROR_CODES = defineErrorCodes({
   REQUEST_TIMEOUT: { status: 408, message: "The request took too long to arrive." },
   // Server state (5xx)
   NOT_READY: { status: 503, message: "The service is not ready." },
-  INTERNAL: { status: 500, message: "Something went wrong on our side. Quote the request id when reporting it." },
+  INTERNAL: {
+    status: 500,
+    message: "Something went wrong on our side. Quote the request id when reporting it.",
+  },
   // Operational errors raised at start-up and by the CLI
   CONFIG_INVALID: { status: 500, message: "The configuration is invalid." },
   CONFIG_UNSAFE_FOR_PRODUCTION: { status: 500, message: "The configuration is not safe for production." },
@@ -35,7 +38,8 @@ export const ERROR_CODES = defineErrorCodes({
   KEY_FILE_INVALID: { status: 500, message: "The master key file does not hold a 256-bit key." },
   DB_KEY_MISMATCH: {
     status: 500,
-    message: "The database cannot be decrypted with this master key (wrong key, or not a Seller Pilot database).",
+    message:
+      "The database cannot be decrypted with this master key (wrong key, or not a Seller Pilot database).",
   },
   DB_UNREACHABLE: { status: 500, message: "The database cannot be reached." },
   DB_MIGRATION_FAILED: { status: 500, message: "A database migration failed." },
@@ -57,7 +61,10 @@ export class AppError extends Error {
   readonly details: Record<string, unknown> | undefined;
 
   constructor(code: ErrorCode, message?: string, options: AppErrorOptions = {}) {
-    super(message ?? ERROR_CODES[code].message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      message ?? ERROR_CODES[code].message,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.name = "AppError";
     this.code = code;
     this.status = ERROR_CODES[code].status;

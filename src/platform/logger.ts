@@ -31,6 +31,10 @@ interface ReplyLike {
   statusCode?: unknown;
 }
 
+function serializeError(value: unknown): unknown {
+  return value instanceof Error ? safeError(value) : redactDeep(value);
+}
+
 export function createLogger(settings: LoggerSettings): Logger {
   const options: LoggerOptions = {
     level: settings.level,
@@ -48,8 +52,9 @@ export function createLogger(settings: LoggerSettings): Logger {
     },
     // Requests are logged by what identifies them, never by headers or bodies.
     serializers: {
-      err: safeError,
-      error: safeError,
+      // formatters.log runs first and has already made errors safe; raw errors can still arrive here.
+      err: serializeError,
+      error: serializeError,
       req: (req: RequestLike) => ({
         id: req.id,
         method: req.method,
@@ -59,5 +64,12 @@ export function createLogger(settings: LoggerSettings): Logger {
       res: (res: ReplyLike) => ({ statusCode: res.statusCode }),
     },
   };
-  return pino(options, scrubbingDestination(settings.destination ?? process.stdout));
+  const root = pino(options, scrubbingDestination(settings.destination ?? process.stdout));
+  // pino applies neither formatters.log nor formatters.bindings to child bindings; redact them on the way
+  // in. Children are created from their parent by prototype, so every descendant inherits this.
+  const pinoChild = root.child;
+  root.child = function child(this: Logger, bindings, childOptions) {
+    return pinoChild.call(this, redactDeep(bindings) as typeof bindings, childOptions);
+  } as Logger["child"];
+  return root;
 }

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { Config } from "../config/config.js";
+import { originOf } from "../http/origin.js";
 import type { Clock } from "../platform/clock.js";
 import { MS } from "../platform/clock.js";
-import { originOf } from "../http/origin.js";
 
 export interface SecurityTxtDeps {
   config: Pick<Config, "security" | "publicUrl">;

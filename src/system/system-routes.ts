@@ -15,7 +15,11 @@ const readiness = z.object({
   status: z.enum(["ready", "not_ready"]),
   checks: z.object({
     database: z.object({ ok: z.boolean(), store: z.enum(["sqlite", "postgres"]) }),
-    migrations: z.object({ ok: z.boolean(), applied: z.number().int(), pending: z.array(z.string().max(128)) }),
+    migrations: z.object({
+      ok: z.boolean(),
+      applied: z.number().int(),
+      pending: z.array(z.string().max(128)),
+    }),
   }),
 });
 

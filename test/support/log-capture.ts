@@ -1,7 +1,11 @@
 import { createLogger, type Logger, type LogLevel } from "../../src/platform/logger.js";
 
 /** A real logger whose finished JSON lines are kept in memory for leak scans and assertions. */
-export function capturingLogger(level: LogLevel = "trace"): { logger: Logger; lines: string[]; text(): string } {
+export function capturingLogger(level: LogLevel = "trace"): {
+  logger: Logger;
+  lines: string[];
+  text(): string;
+} {
   const lines: string[] = [];
   const logger = createLogger({
     level,

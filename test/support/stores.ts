@@ -19,7 +19,9 @@ if (!["sqlite", "postgres", "both"].includes(requested)) {
 }
 const adminUrl = process.env.TEST_DATABASE_URL;
 if (process.env.CI && requested !== "sqlite" && !adminUrl) {
-  throw new Error("CI runs the PostgreSQL storage tests: set TEST_DATABASE_URL (or TEST_STORE=sqlite for the SQLite pass)");
+  throw new Error(
+    "CI runs the PostgreSQL storage tests: set TEST_DATABASE_URL (or TEST_STORE=sqlite for the SQLite pass)",
+  );
 }
 
 export interface StoreTarget {
