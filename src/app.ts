@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/database.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import { registerErrorHandling, sendError } from "./http/error-handler.js";
 import { openApiRoute, registerOpenApi } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { TLS_MIN_VERSION, TLS12_CIPHERS, type TlsMaterial } from "./http/tls.js";
@@ -44,6 +44,11 @@ export async function buildApp(deps: AppDeps) {
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
     routerOptions: { maxParamLength: 256 },
+    // Errors Fastify raises before routing (malformed URLs, bad content-length) get our shape and logging too.
+    frameworkErrors: (err, request, reply) => {
+      reply.header("x-request-id", request.id);
+      sendError(request, reply, err);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -46,7 +46,10 @@ export function createLogger(settings: LoggerSettings): Logger {
     },
     hooks: {
       logMethod(args, method) {
-        const cleaned = args.map((arg) => (typeof arg === "string" ? scrubSecrets(arg) : arg));
+        // The first argument may be the merging object (formatters.log handles it); later ones feed %j/%o/%s.
+        const cleaned = args.map((arg, index) =>
+          typeof arg === "string" ? scrubSecrets(arg) : index === 0 ? arg : redactDeep(arg),
+        );
         method.apply(this, cleaned as Parameters<typeof method>);
       },
     },

@@ -34,9 +34,15 @@ export function scrubSecrets(text: string): string {
   return out;
 }
 
+/** Plain data: a prototype chain of Object.prototype or null only (fast-querystring builds such objects). */
 function isPlainObject(value: object): value is Record<string, unknown> {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
+  let proto = Object.getPrototypeOf(value);
+  for (let depth = 0; depth < 4; depth++) {
+    if (proto === null || proto === Object.prototype) return true;
+    if (Object.getOwnPropertyNames(proto).length > 1) return false;
+    proto = Object.getPrototypeOf(proto);
+  }
+  return false;
 }
 
 export interface SafeError {
