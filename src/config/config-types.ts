@@ -8,10 +8,24 @@ export type TlsConfig =
   /** Development only: generated under the data dir, refused in production. */
   | { kind: "self-signed"; certFile: string; keyFile: string };
 
-export type MasterKeyConfig =
-  | { kind: "file"; file: string; generateIfMissing: false }
-  /** Development only: generated on first start, refused in production. */
-  | { kind: "file"; file: string; generateIfMissing: true };
+export interface KmsConfig {
+  keyId: string;
+  region: string | null;
+  /** A KMS-compatible endpoint override; AWS's own when null. */
+  endpoint: string | null;
+}
+
+export interface MasterKeyConfig {
+  kind: "file";
+  file: string;
+  /**
+   * Development: a plaintext key file is generated on first start (refused in production).
+   * With KMS the file holds only KMS ciphertext, so generating it is safe everywhere.
+   */
+  generateIfMissing: boolean;
+  /** When set, the master key file is wrapped by this KMS key and data keys are wrapped by KMS. */
+  kms: KmsConfig | null;
+}
 
 export interface LwaCredentials {
   clientId: string;

@@ -42,6 +42,7 @@ describe("loadConfig", () => {
       kind: "file",
       file: path.join(cwd, "data", "master.key"),
       generateIfMissing: true,
+      kms: null,
     });
     expect(config.lwa).toBeNull();
   });
@@ -123,5 +124,34 @@ describe("loadConfig", () => {
     });
     expect(config.masterKey.generateIfMissing).toBe(false);
     expect(config.lwa?.appId).toBe("amzn1.sp.solution.abc");
+  });
+});
+
+describe("KMS configuration", () => {
+  it("keeps a KMS-wrapped master key file, allowed in production", () => {
+    const config = loadConfig(
+      {
+        ...productionReady,
+        SELLER_PILOT_MASTER_KEY_FILE: "",
+        SELLER_PILOT_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        SELLER_PILOT_KMS_REGION: "eu-west-1",
+      },
+      cwd,
+    );
+    expect(config.masterKey).toEqual({
+      kind: "file",
+      file: path.join(cwd, "data", "master.key.kms"),
+      generateIfMissing: true,
+      kms: {
+        keyId: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        region: "eu-west-1",
+        endpoint: null,
+      },
+    });
+  });
+
+  it("refuses malformed KMS key ids and regions", () => {
+    const err = failure({ SELLER_PILOT_KMS_KEY_ID: "my key", SELLER_PILOT_KMS_REGION: "Europe" });
+    expect(err.details?.problems).toHaveLength(2);
   });
 });

@@ -2,22 +2,38 @@ import path from "node:path";
 import { AppError } from "../platform/errors.js";
 import {
   DEVELOPMENT_SECURITY_CONTACT,
+  type EnvInput,
   envSchema,
   KNOWN_VARIABLES,
   resolveDataDir,
   SECRET_VARIABLES,
 } from "./config-schema.js";
-import type { Config } from "./config-types.js";
+import type { Config, KmsConfig } from "./config-types.js";
 import { productionProblems } from "./production-guard.js";
 
 export type {
   Config,
   DatabaseConfig,
   Environment,
+  KmsConfig,
   LwaCredentials,
   MasterKeyConfig,
   TlsConfig,
 } from "./config-types.js";
+
+function masterKeyConfig(e: EnvInput, dataDir: string, cwd: string): Config["masterKey"] {
+  const kms: KmsConfig | null = e.SELLER_PILOT_KMS_KEY_ID
+    ? {
+        keyId: e.SELLER_PILOT_KMS_KEY_ID,
+        region: e.SELLER_PILOT_KMS_REGION ?? null,
+        endpoint: e.SELLER_PILOT_KMS_ENDPOINT ?? null,
+      }
+    : null;
+  if (e.SELLER_PILOT_MASTER_KEY_FILE) {
+    return { kind: "file", file: path.resolve(cwd, e.SELLER_PILOT_MASTER_KEY_FILE), generateIfMissing: kms !== null, kms };
+  }
+  return { kind: "file", file: path.join(dataDir, kms ? "master.key.kms" : "master.key"), generateIfMissing: true, kms };
+}
 
 function formatIssuePath(pathParts: readonly PropertyKey[]): string {
   return pathParts.map(String).join(".") || "(environment)";
@@ -99,9 +115,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
             certFile: path.join(dataDir, "tls", "dev-cert.pem"),
             keyFile: path.join(dataDir, "tls", "dev-key.pem"),
           },
-    masterKey: e.SELLER_PILOT_MASTER_KEY_FILE
-      ? { kind: "file", file: path.resolve(cwd, e.SELLER_PILOT_MASTER_KEY_FILE), generateIfMissing: false }
-      : { kind: "file", file: path.join(dataDir, "master.key"), generateIfMissing: true },
+    masterKey: masterKeyConfig(e, dataDir, cwd),
     lwa:
       e.SELLER_PILOT_LWA_CLIENT_ID && e.SELLER_PILOT_LWA_CLIENT_SECRET && e.SELLER_PILOT_APP_ID
         ? {

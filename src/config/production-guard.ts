@@ -4,10 +4,13 @@ import type { Config } from "./config-types.js";
 /** Every development default still in use, each named with the variable that replaces it. */
 export function productionProblems(config: Config): string[] {
   const problems: string[] = [];
-  if (config.masterKey.generateIfMissing) {
+  if (config.masterKey.generateIfMissing && config.masterKey.kms === null) {
     problems.push(
-      "master key: set SELLER_PILOT_MASTER_KEY_FILE (a generated development key is not allowed)",
+      "master key: set SELLER_PILOT_MASTER_KEY_FILE or SELLER_PILOT_KMS_KEY_ID (a generated development key is not allowed)",
     );
+  }
+  if (config.masterKey.kms?.endpoint && !config.masterKey.kms.endpoint.startsWith("https://")) {
+    problems.push("SELLER_PILOT_KMS_ENDPOINT: must be https://");
   }
   if (config.tls.kind === "self-signed") {
     problems.push(

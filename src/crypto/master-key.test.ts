@@ -21,11 +21,11 @@ async function expectCode(promise: Promise<unknown>, code: string): Promise<void
 describe("master key", () => {
   it("generates a 256-bit key file with mode 0600 once, then reuses it", async () => {
     const file = path.join(scratch(), "nested", "master.key");
-    const first = await loadMasterKey({ kind: "file", file, generateIfMissing: true });
+    const first = await loadMasterKey({ kind: "file", file, generateIfMissing: true, kms: null });
     expect(first.generated).toBe(true);
     expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
     expect(Buffer.from((await fs.readFile(file, "utf8")).trim(), "base64")).toHaveLength(32);
-    const second = await loadMasterKey({ kind: "file", file, generateIfMissing: true });
+    const second = await loadMasterKey({ kind: "file", file, generateIfMissing: true, kms: null });
     expect(second.generated).toBe(false);
     expect(second.key.derive("database").equals(first.key.derive("database"))).toBe(true);
   });
@@ -33,7 +33,7 @@ describe("master key", () => {
   it("lets concurrent first starts agree on one key", async () => {
     const file = path.join(scratch(), "master.key");
     const loaded = await Promise.all(
-      Array.from({ length: 5 }, () => loadMasterKey({ kind: "file", file, generateIfMissing: true })),
+      Array.from({ length: 5 }, () => loadMasterKey({ kind: "file", file, generateIfMissing: true, kms: null })),
     );
     const fingerprints = new Set(loaded.map((l) => l.key.fingerprint));
     expect(fingerprints.size).toBe(1);
@@ -43,16 +43,16 @@ describe("master key", () => {
     const file = path.join(scratch(), "master.key");
     await fs.writeFile(file, Buffer.alloc(32, 7), { mode: 0o644 });
     await fs.chmod(file, 0o644);
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false }), "KEY_FILE_PERMISSIONS");
+    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_PERMISSIONS");
     await fs.chmod(file, 0o640);
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false }), "KEY_FILE_PERMISSIONS");
+    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_PERMISSIONS");
     await fs.chmod(file, 0o600);
-    await expect(loadMasterKey({ kind: "file", file, generateIfMissing: false })).resolves.toBeTruthy();
+    await expect(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null })).resolves.toBeTruthy();
   });
 
   it("refuses a missing configured key instead of generating one", async () => {
     const file = path.join(scratch(), "absent.key");
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false }), "KEY_FILE_MISSING");
+    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_MISSING");
     await expect(fs.access(file)).rejects.toThrow();
   });
 
@@ -65,14 +65,14 @@ describe("master key", () => {
       const file = path.join(dir, name);
       await fs.writeFile(file, content, { mode: 0o600 });
       fingerprints.add(
-        (await loadMasterKey({ kind: "file", file, generateIfMissing: false })).key.fingerprint,
+        (await loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null })).key.fingerprint,
       );
     }
     expect(fingerprints.size).toBe(1);
     for (const bad of ["short", "z".repeat(64), Buffer.alloc(31), Buffer.alloc(33)]) {
       const file = path.join(dir, "bad");
       await fs.writeFile(file, bad, { mode: 0o600 });
-      await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false }), "KEY_FILE_INVALID");
+      await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_INVALID");
     }
   });
 

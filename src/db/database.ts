@@ -10,11 +10,16 @@ import type { DB } from "./schema.js";
 
 export type StoreKind = DatabaseConfig["kind"];
 
-export interface Database {
-  db: Kysely<DB>;
+export interface Database<T = DB> {
+  db: Kysely<T>;
   kind: StoreKind;
   /** Checks the store answers a trivial query. */
   ping(): Promise<void>;
+  /**
+   * Makes deletions final on disk: SQLite folds the WAL into the (secure_delete) main file and truncates
+   * the WAL; PostgreSQL needs nothing here (its own VACUUM reclaims space).
+   */
+  checkpoint(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,23 +58,31 @@ export async function openSqliteHandle(file: string, key: Buffer): Promise<Sqlit
     if (isNotADatabase(err)) throw new AppError("DB_KEY_MISMATCH", undefined, { cause: err });
     throw new AppError("DB_UNREACHABLE", `Cannot read ${file}.`, { cause: err });
   }
-  handle.pragma("journal_mode = WAL");
-  handle.pragma("synchronous = NORMAL");
-  handle.pragma("secure_delete = ON");
-  handle.pragma("foreign_keys = ON");
-  handle.pragma("busy_timeout = 5000");
-  await fs.chmod(file, 0o600);
+  try {
+    handle.pragma("journal_mode = WAL");
+    handle.pragma("synchronous = NORMAL");
+    handle.pragma("secure_delete = ON");
+    handle.pragma("foreign_keys = ON");
+    handle.pragma("busy_timeout = 5000");
+    await fs.chmod(file, 0o600);
+  } catch (err) {
+    handle.close();
+    throw new AppError("DB_UNREACHABLE", `Cannot configure ${file}.`, { cause: err });
+  }
   return handle;
 }
 
-export async function openSqlite(file: string, key: Buffer): Promise<Database> {
+export async function openSqlite<T = DB>(file: string, key: Buffer): Promise<Database<T>> {
   const handle = await openSqliteHandle(file, key);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: handle }) });
   return {
     db,
     kind: "sqlite",
     async ping() {
       await sql`SELECT 1`.execute(db);
+    },
+    async checkpoint() {
+      await sql`PRAGMA wal_checkpoint(TRUNCATE)`.execute(db);
     },
     async close() {
       await db.destroy();
@@ -79,10 +92,10 @@ export async function openSqlite(file: string, key: Buffer): Promise<Database> {
 
 const INT8_OID = 20;
 
-export async function openPostgres(url: string): Promise<Database> {
+export async function openPostgres<T = DB>(url: string, poolSize = 10): Promise<Database<T>> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: 10,
+    max: poolSize,
     connectionTimeoutMillis: 10_000,
     // Counts and sums come back as int8; they fit a JS number for every table we keep.
     types: {
@@ -94,7 +107,7 @@ export async function openPostgres(url: string): Promise<Database> {
   });
   // An idle client losing its connection must not crash the process; the next query reports it.
   pool.on("error", () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
   const ping = async () => {
     await sql`SELECT 1`.execute(db);
   };
@@ -109,6 +122,7 @@ export async function openPostgres(url: string): Promise<Database> {
     db,
     kind: "postgres",
     ping,
+    async checkpoint() {},
     async close() {
       await db.destroy();
     },

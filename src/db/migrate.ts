@@ -1,14 +1,22 @@
-import { type Kysely, type MigrationResultSet, Migrator } from "kysely";
+import { type Kysely, type Migration, type MigrationResultSet, Migrator } from "kysely";
 import { AppError } from "../platform/errors.js";
 import { MIGRATIONS } from "./migrations/index.js";
 import type { DB } from "./schema.js";
 
-function migrator(db: Kysely<DB>): Migrator {
+/** A store's migrations and the table that records them (the data store and the vault each have one). */
+export interface MigrationSet {
+  migrations: Readonly<Record<string, Migration>>;
+  table: string;
+}
+
+export const DATA_MIGRATIONS: MigrationSet = { migrations: MIGRATIONS, table: "schema_migrations" };
+
+function migrator<T>(db: Kysely<T>, set: MigrationSet): Migrator {
   return new Migrator({
     db,
-    provider: { getMigrations: async () => ({ ...MIGRATIONS }) },
-    migrationTableName: "schema_migrations",
-    migrationLockTableName: "schema_migrations_lock",
+    provider: { getMigrations: async () => ({ ...set.migrations }) },
+    migrationTableName: set.table,
+    migrationLockTableName: `${set.table}_lock`,
   });
 }
 
@@ -17,8 +25,11 @@ export interface MigrationStatus {
   pending: string[];
 }
 
-export async function migrationStatus(db: Kysely<DB>): Promise<MigrationStatus> {
-  const infos = await migrator(db).getMigrations();
+export async function migrationStatus<T = DB>(
+  db: Kysely<T>,
+  set: MigrationSet = DATA_MIGRATIONS,
+): Promise<MigrationStatus> {
+  const infos = await migrator(db, set).getMigrations();
   return {
     applied: infos.filter((m) => m.executedAt !== undefined).map((m) => m.name),
     pending: infos.filter((m) => m.executedAt === undefined).map((m) => m.name),
@@ -30,8 +41,11 @@ export interface MigrateOutcome {
 }
 
 /** Runs every pending migration (each in a transaction; concurrent starts are serialized by Kysely's lock). */
-export async function migrateToLatest(db: Kysely<DB>): Promise<MigrateOutcome> {
-  const { error, results }: MigrationResultSet = await migrator(db).migrateToLatest();
+export async function migrateToLatest<T = DB>(
+  db: Kysely<T>,
+  set: MigrationSet = DATA_MIGRATIONS,
+): Promise<MigrateOutcome> {
+  const { error, results }: MigrationResultSet = await migrator(db, set).migrateToLatest();
   const failed = results?.find((r) => r.status === "Error");
   if (error !== undefined || failed) {
     throw new AppError(

@@ -1,0 +1,23 @@
+import type { DB } from "./schema.js";
+
+/**
+ * Every column that holds sealed values (PII, credentials), with the columns that give its FieldRef.
+ * Data-key rotation re-encrypts exactly these; a test fails if a sealed value appears anywhere else.
+ */
+export interface SealedColumn {
+  table: keyof DB & string;
+  column: string;
+  /** Column holding the row id used in the ciphertext's binding. */
+  idColumn: string;
+  /** Column holding the owning seller account id. */
+  accountColumn: string;
+}
+
+export const SEALED_COLUMNS: readonly SealedColumn[] = [
+  { table: "seller_accounts", column: "contact_email", idColumn: "id", accountColumn: "id" },
+];
+
+/** Tables that hold rows of one seller account, deleted with it (children first). */
+export const ACCOUNT_TABLES: ReadonlyArray<{ table: keyof DB & string; accountColumn: string }> = [
+  { table: "seller_accounts", accountColumn: "id" },
+];
