@@ -59,9 +59,11 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const database = await openDatabase(config.database, master.key);
   let vault: Database<VaultDB> | null = null;
   try {
-    await migrateToLatest(database.db);
+    const data = await migrateToLatest(database.db);
     vault = await openVault(config, master.key);
-    await migrateToLatest(vault.db, VAULT_MIGRATIONS);
+    const keys = await migrateToLatest(vault.db, VAULT_MIGRATIONS);
+    const executed = [...data.executed, ...keys.executed.map((name) => `vault/${name}`)];
+    if (executed.length > 0) logger.info({ migrations: executed }, "applied migrations");
     const provider = keyProviderFor(deps, master);
     const keyring = createKeyring({ provider, clock });
     const dataKeys = createDataKeys({ keystore: keystoreView(vault.db), provider, keyring, clock });
@@ -76,7 +78,10 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
     });
     // The environment seeds the client secret once; from then on it lives (and rotates) in the vault.
     if (config.lwa && (await secrets.metadata(CLIENT_SECRET_NAME)) === null) {
-      await secrets.put(CLIENT_SECRET_NAME, config.lwa.clientSecret, { accountId: INSTANCE_ACCOUNT, actor: "config" });
+      await secrets.put(CLIENT_SECRET_NAME, config.lwa.clientSecret, {
+        accountId: INSTANCE_ACCOUNT,
+        actor: "config",
+      });
     }
     const openedVault = vault;
     return {

@@ -2,14 +2,12 @@ import type { AddressInfo } from "node:net";
 import { buildApp } from "./app.js";
 import type { Config } from "./config/config.js";
 import { isDemoMode } from "./config/config.js";
-import { loadMasterKey } from "./crypto/master-key.js";
-import { openDatabase } from "./db/database.js";
-import { migrateToLatest } from "./db/migrate.js";
 import { createRedirectServer } from "./http/redirect-server.js";
 import { loadTlsMaterial } from "./http/tls.js";
 import type { Clock } from "./platform/clock.js";
 import type { Logger } from "./platform/logger.js";
 import { packageVersion, webDistDir } from "./platform/paths.js";
+import { openRuntime } from "./runtime.js";
 import { ensureInstanceIdentity } from "./settings/instance.js";
 
 export interface ServerDeps {
@@ -34,17 +32,14 @@ function displayHost(host: string): string {
 /** Start-up: key -> store -> migrations -> certificate -> HTTPS (+ optional redirect) listener. */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
   const { config, logger, clock, notice } = deps;
-  const master = await loadMasterKey(config.masterKey);
-  if (master.generated) {
+  const runtime = await openRuntime({ config, clock, logger });
+  const { master, database } = runtime;
+  if (master.generated && !config.masterKey.kms) {
     const warning = `Generated a development master key at ${master.file}. Every encrypted byte depends on it: back it up, and set SELLER_PILOT_MASTER_KEY_FILE in production.`;
     logger.warn({ file: master.file }, "generated a development master key");
     notice(`WARNING: ${warning}`);
   }
-
-  const database = await openDatabase(config.database, master.key);
   try {
-    const { executed } = await migrateToLatest(database.db);
-    if (executed.length > 0) logger.info({ migrations: executed }, "applied migrations");
     const identity = await ensureInstanceIdentity(database.db, clock);
 
     const tls = await loadTlsMaterial(config.tls, clock);
@@ -96,13 +91,13 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
             await new Promise<void>((resolve) => server.close(() => resolve()));
           }
           await app.close();
-          await database.close();
+          await runtime.close();
         })();
         return closing;
       },
     };
   } catch (err) {
-    await database.close();
+    await runtime.close();
     throw err;
   }
 }

@@ -22,7 +22,12 @@ export interface NewSellerAccount {
   contactEmail?: string | null;
 }
 
-const contactRef = (id: string) => ({ accountId: id, table: "seller_accounts", column: "contact_email", rowId: id });
+const contactRef = (id: string) => ({
+  accountId: id,
+  table: "seller_accounts",
+  column: "contact_email",
+  rowId: id,
+});
 
 export async function createSellerAccount(
   db: Kysely<DB>,
@@ -45,7 +50,14 @@ export async function createSellerAccount(
       updated_at: at,
     })
     .execute();
-  return { id, name: input.name, region: input.region, status: "active", sellingPartnerId: input.sellingPartnerId ?? null, createdAt: at };
+  return {
+    id,
+    name: input.name,
+    region: input.region,
+    status: "active",
+    sellingPartnerId: input.sellingPartnerId ?? null,
+    createdAt: at,
+  };
 }
 
 const PUBLIC_COLUMNS = ["id", "name", "region", "status", "selling_partner_id", "created_at"] as const;
@@ -70,12 +82,21 @@ function toAccount(r: {
 
 /** Accounts without their personal data: safe for lists and CLI output. */
 export async function listSellerAccounts(db: Kysely<DB>): Promise<SellerAccount[]> {
-  const rows = await db.selectFrom("seller_accounts").select(PUBLIC_COLUMNS).orderBy("created_at").orderBy("id").execute();
+  const rows = await db
+    .selectFrom("seller_accounts")
+    .select(PUBLIC_COLUMNS)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
   return rows.map(toAccount);
 }
 
 export async function findSellerAccount(db: Kysely<DB>, id: string): Promise<SellerAccount | null> {
-  const row = await db.selectFrom("seller_accounts").select(PUBLIC_COLUMNS).where("id", "=", id).executeTakeFirst();
+  const row = await db
+    .selectFrom("seller_accounts")
+    .select(PUBLIC_COLUMNS)
+    .where("id", "=", id)
+    .executeTakeFirst();
   return row ? toAccount(row) : null;
 }
 
@@ -84,7 +105,11 @@ export async function readContactEmail(
   fields: Pick<FieldCipher, "open">,
   id: string,
 ): Promise<string | null> {
-  const row = await db.selectFrom("seller_accounts").select("contact_email").where("id", "=", id).executeTakeFirst();
+  const row = await db
+    .selectFrom("seller_accounts")
+    .select("contact_email")
+    .where("id", "=", id)
+    .executeTakeFirst();
   if (!row?.contact_email) return null;
   return fields.open(contactRef(id), row.contact_email);
 }

@@ -12,6 +12,9 @@ export interface CliIo {
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
+/** Sets the exit code of the command that ran. */
+export type SetExit = (code: number) => void;
+
 export function configFrom(io: CliIo): Config {
   return loadConfig(io.env, io.cwd);
 }

@@ -1,19 +1,16 @@
 import { Command, CommanderError } from "commander";
 import { packageVersion } from "../platform/paths.js";
+import { registerAccountCommands } from "./account-commands.js";
 import { doctorCommand } from "./doctor-command.js";
-import { type CliIo, EXIT } from "./io.js";
+import { type CliIo, EXIT, type SetExit } from "./io.js";
+import { registerKeyCommands } from "./key-commands.js";
 import { migrateCommand } from "./migrate-command.js";
 import { startCommand } from "./start-command.js";
 
-function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
-  const program = new Command()
-    .name("seller-pilot")
-    .description("Seller Pilot: Amazon seller data, kept to the Amazon Data Protection Policy.")
-    .version(packageVersion(), "-V, --version")
-    .showHelpAfterError("(run with --help for usage)")
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .exitOverride();
+/** A command group: adds its commands to the program. */
+type CommandRegistrar = (program: Command, io: CliIo, setExit: SetExit) => void;
 
+function registerCoreCommands(program: Command, io: CliIo, setExit: SetExit): void {
   program
     .command("start")
     .description("Run the HTTPS server, migrations and background jobs (demo mode without LWA credentials)")
@@ -30,9 +27,27 @@ function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
     .description("Check configuration, key file, certificate, store and migrations; exit 1 on any problem")
     .option("--json", "print the checks as JSON", false)
     .action(async (options: { json: boolean }) => setExit(await doctorCommand(io, options)));
+}
 
-  for (const command of program.commands)
-    command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+const REGISTRARS: readonly CommandRegistrar[] = [
+  registerCoreCommands,
+  registerAccountCommands,
+  registerKeyCommands,
+];
+
+function configure(command: Command, io: CliIo): void {
+  command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  for (const sub of command.commands) configure(sub, io);
+}
+
+function buildProgram(io: CliIo, setExit: SetExit): Command {
+  const program = new Command()
+    .name("seller-pilot")
+    .description("Seller Pilot: Amazon seller data, kept to the Amazon Data Protection Policy.")
+    .version(packageVersion(), "-V, --version")
+    .showHelpAfterError("(run with --help for usage)");
+  for (const register of REGISTRARS) register(program, io, setExit);
+  configure(program, io);
   return program;
 }
 
@@ -47,9 +62,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
-        return EXIT.ok;
-      }
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return EXIT.ok;
       return EXIT.usage;
     }
     throw err;

@@ -81,9 +81,16 @@ export const envSchema = z.object({
     .string()
     .trim()
     .max(2048)
-    .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/, "must be a KMS key id, key ARN, alias or alias ARN")
+    .regex(
+      /^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+|[0-9a-f-]{36}|mrk-[0-9a-f]{32})$/,
+      "must be a KMS key id, key ARN, alias or alias ARN",
+    )
     .optional(),
-  SELLER_PILOT_KMS_REGION: z.string().trim().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1").optional(),
+  SELLER_PILOT_KMS_REGION: z
+    .string()
+    .trim()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as eu-west-1")
+    .optional(),
   SELLER_PILOT_KMS_ENDPOINT: httpUrl.optional(),
   SELLER_PILOT_LWA_CLIENT_ID: optionalText,
   SELLER_PILOT_LWA_CLIENT_SECRET: optionalText,

@@ -133,7 +133,8 @@ describe("KMS configuration", () => {
       {
         ...productionReady,
         SELLER_PILOT_MASTER_KEY_FILE: "",
-        SELLER_PILOT_KMS_KEY_ID: "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        SELLER_PILOT_KMS_KEY_ID:
+          "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         SELLER_PILOT_KMS_REGION: "eu-west-1",
       },
       cwd,

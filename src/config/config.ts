@@ -30,9 +30,19 @@ function masterKeyConfig(e: EnvInput, dataDir: string, cwd: string): Config["mas
       }
     : null;
   if (e.SELLER_PILOT_MASTER_KEY_FILE) {
-    return { kind: "file", file: path.resolve(cwd, e.SELLER_PILOT_MASTER_KEY_FILE), generateIfMissing: kms !== null, kms };
+    return {
+      kind: "file",
+      file: path.resolve(cwd, e.SELLER_PILOT_MASTER_KEY_FILE),
+      generateIfMissing: kms !== null,
+      kms,
+    };
   }
-  return { kind: "file", file: path.join(dataDir, kms ? "master.key.kms" : "master.key"), generateIfMissing: true, kms };
+  return {
+    kind: "file",
+    file: path.join(dataDir, kms ? "master.key.kms" : "master.key"),
+    generateIfMissing: true,
+    kms,
+  };
 }
 
 function formatIssuePath(pathParts: readonly PropertyKey[]): string {

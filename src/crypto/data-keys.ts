@@ -98,7 +98,11 @@ export function createDataKeys(deps: DataKeyDeps) {
       throw new AppError("KEY_VERSION_RETIRED", `Data key v${version} of this account was retired.`);
     }
     const kek = await keyring.byVersion(keystore, row.kek_version);
-    const key = await provider.decryptDataKey(kek, Buffer.from(row.wrapped, "base64"), dataKeyContext(accountId, version));
+    const key = await provider.decryptDataKey(
+      kek,
+      Buffer.from(row.wrapped, "base64"),
+      dataKeyContext(accountId, version),
+    );
     cache.set(cacheId(accountId, version), key);
     return key;
   }
@@ -135,7 +139,10 @@ export function createDataKeys(deps: DataKeyDeps) {
 
   /** Crypto-shredding: every version of the account's data key is deleted. Returns how many there were. */
   async function destroyAll(accountId: string): Promise<number> {
-    const result = await keystore.deleteFrom("vault_account_data_keys").where("account_id", "=", accountId).executeTakeFirst();
+    const result = await keystore
+      .deleteFrom("vault_account_data_keys")
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
     cache.deletePrefix(`${accountId}\u0000`);
     return Number(result.numDeletedRows);
   }

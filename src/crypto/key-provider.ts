@@ -29,7 +29,12 @@ export interface KeyProvider {
   generateDataKey(kek: KekRecord, context: EncryptionContext): Promise<GeneratedDataKey>;
   decryptDataKey(kek: KekRecord, wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
   /** Moves a wrapped data key from one KEK version to another without exposing it where the provider can avoid it. */
-  reEncryptDataKey(from: KekRecord, to: KekRecord, wrapped: Buffer, context: EncryptionContext): Promise<Buffer>;
+  reEncryptDataKey(
+    from: KekRecord,
+    to: KekRecord,
+    wrapped: Buffer,
+    context: EncryptionContext,
+  ): Promise<Buffer>;
 }
 
 /** Canonical bytes of a context (sorted keys), used as AES-GCM AAD by the local provider. */

@@ -64,7 +64,11 @@ export function createKeyring(deps: { provider: KeyProvider; clock: Clock }) {
   }
 
   async function byVersion(db: Kysely<KeystoreDB>, version: number): Promise<KekRecord> {
-    const row = await db.selectFrom("vault_kek_versions").selectAll().where("version", "=", version).executeTakeFirst();
+    const row = await db
+      .selectFrom("vault_kek_versions")
+      .selectAll()
+      .where("version", "=", version)
+      .executeTakeFirst();
     if (!row) throw new AppError("KEY_VERSION_UNKNOWN", `KEK v${version} does not exist.`);
     if (row.status === "retired" || (row.material === null && row.provider === "local")) {
       throw new AppError("KEY_VERSION_RETIRED", `KEK v${version} was retired.`);
@@ -95,7 +99,10 @@ export function createKeyring(deps: { provider: KeyProvider; clock: Clock }) {
    * Retires every previous version no data key and no listed external holder (e.g. a kept backup) still
    * needs: its material is erased, so it can never unwrap anything again.
    */
-  async function retireUnreferenced(db: Kysely<KeystoreDB>, externalRefs: ReadonlySet<number>): Promise<number[]> {
+  async function retireUnreferenced(
+    db: Kysely<KeystoreDB>,
+    externalRefs: ReadonlySet<number>,
+  ): Promise<number[]> {
     const candidates = await db
       .selectFrom("vault_kek_versions")
       .select("version")

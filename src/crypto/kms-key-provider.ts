@@ -20,7 +20,8 @@ function kmsFailure(operation: string, err: unknown): AppError {
 }
 
 function bytes(value: Uint8Array | undefined, operation: string): Buffer {
-  if (!value || value.length === 0) throw new AppError("KEY_PROVIDER_FAILED", `KMS ${operation} returned no key material.`);
+  if (!value || value.length === 0)
+    throw new AppError("KEY_PROVIDER_FAILED", `KMS ${operation} returned no key material.`);
   return Buffer.from(value);
 }
 
@@ -36,9 +37,16 @@ export function createKmsKeyProvider(options: KmsProviderOptions): KeyProvider {
     async generateDataKey(kek: KekRecord, context) {
       try {
         const out = await client.send(
-          new GenerateDataKeyCommand({ KeyId: kek.keyRef, KeySpec: "AES_256", EncryptionContext: ctx(context) }),
+          new GenerateDataKeyCommand({
+            KeyId: kek.keyRef,
+            KeySpec: "AES_256",
+            EncryptionContext: ctx(context),
+          }),
         );
-        return { plaintext: bytes(out.Plaintext, "GenerateDataKey"), wrapped: bytes(out.CiphertextBlob, "GenerateDataKey") };
+        return {
+          plaintext: bytes(out.Plaintext, "GenerateDataKey"),
+          wrapped: bytes(out.CiphertextBlob, "GenerateDataKey"),
+        };
       } catch (err) {
         if (err instanceof AppError) throw err;
         throw kmsFailure("GenerateDataKey", err);

@@ -33,7 +33,9 @@ describe("master key", () => {
   it("lets concurrent first starts agree on one key", async () => {
     const file = path.join(scratch(), "master.key");
     const loaded = await Promise.all(
-      Array.from({ length: 5 }, () => loadMasterKey({ kind: "file", file, generateIfMissing: true, kms: null })),
+      Array.from({ length: 5 }, () =>
+        loadMasterKey({ kind: "file", file, generateIfMissing: true, kms: null }),
+      ),
     );
     const fingerprints = new Set(loaded.map((l) => l.key.fingerprint));
     expect(fingerprints.size).toBe(1);
@@ -43,16 +45,27 @@ describe("master key", () => {
     const file = path.join(scratch(), "master.key");
     await fs.writeFile(file, Buffer.alloc(32, 7), { mode: 0o644 });
     await fs.chmod(file, 0o644);
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_PERMISSIONS");
+    await expectCode(
+      loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }),
+      "KEY_FILE_PERMISSIONS",
+    );
     await fs.chmod(file, 0o640);
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_PERMISSIONS");
+    await expectCode(
+      loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }),
+      "KEY_FILE_PERMISSIONS",
+    );
     await fs.chmod(file, 0o600);
-    await expect(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null })).resolves.toBeTruthy();
+    await expect(
+      loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }),
+    ).resolves.toBeTruthy();
   });
 
   it("refuses a missing configured key instead of generating one", async () => {
     const file = path.join(scratch(), "absent.key");
-    await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_MISSING");
+    await expectCode(
+      loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }),
+      "KEY_FILE_MISSING",
+    );
     await expect(fs.access(file)).rejects.toThrow();
   });
 
@@ -72,7 +85,10 @@ describe("master key", () => {
     for (const bad of ["short", "z".repeat(64), Buffer.alloc(31), Buffer.alloc(33)]) {
       const file = path.join(dir, "bad");
       await fs.writeFile(file, bad, { mode: 0o600 });
-      await expectCode(loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }), "KEY_FILE_INVALID");
+      await expectCode(
+        loadMasterKey({ kind: "file", file, generateIfMissing: false, kms: null }),
+        "KEY_FILE_INVALID",
+      );
     }
   });
 

@@ -3,8 +3,8 @@ import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { DecryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import type { KmsConfig, MasterKeyConfig } from "../config/config.js";
-import { createKmsClient } from "./kms-client.js";
 import { AppError } from "../platform/errors.js";
+import { createKmsClient } from "./kms-client.js";
 
 /** Each purpose gets its own sub-key, so a key used for one job can never decrypt another's data. */
 export const KEY_PURPOSES = [
@@ -91,7 +91,9 @@ async function writeNewFile(file: string, content: string): Promise<void> {
 
 function kmsError(operation: string, err: unknown): AppError {
   const name = err instanceof Error ? err.name : "UnknownError";
-  return new AppError("KEY_PROVIDER_FAILED", `KMS ${operation} for the master key failed: ${name}.`, { cause: err });
+  return new AppError("KEY_PROVIDER_FAILED", `KMS ${operation} for the master key failed: ${name}.`, {
+    cause: err,
+  });
 }
 
 /** KMS mode: the file holds only KMS ciphertext; the plaintext master key exists in memory alone. */
@@ -147,12 +149,18 @@ export async function loadMasterKey(config: MasterKeyConfig): Promise<LoadedMast
   let material: Buffer | null;
   if (text.startsWith(KMS_PREFIX)) {
     if (!config.kms) {
-      throw new AppError("KEY_FILE_INVALID", `${config.file} is wrapped by KMS; set SELLER_PILOT_KMS_KEY_ID to open it.`);
+      throw new AppError(
+        "KEY_FILE_INVALID",
+        `${config.file} is wrapped by KMS; set SELLER_PILOT_KMS_KEY_ID to open it.`,
+      );
     }
     material = await unwrapKmsKeyFile(text, config.kms);
   } else {
     if (config.kms) {
-      throw new AppError("KEY_FILE_INVALID", `${config.file} is a plaintext key but SELLER_PILOT_KMS_KEY_ID is set.`);
+      throw new AppError(
+        "KEY_FILE_INVALID",
+        `${config.file} is a plaintext key but SELLER_PILOT_KMS_KEY_ID is set.`,
+      );
     }
     material = parseKeyMaterial(raw);
   }

@@ -30,7 +30,8 @@ export function parseSealed(text: string): SealedParts {
     ciphertext: Buffer.from(ciphertext, "base64url"),
     tag: Buffer.from(tag, "base64url"),
   };
-  if (parts.iv.length !== GCM_IV_BYTES || parts.tag.length !== GCM_TAG_BYTES) throw new AppError("CIPHERTEXT_MALFORMED");
+  if (parts.iv.length !== GCM_IV_BYTES || parts.tag.length !== GCM_TAG_BYTES)
+    throw new AppError("CIPHERTEXT_MALFORMED");
   return parts;
 }
 

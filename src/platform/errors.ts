@@ -46,14 +46,20 @@ export const ERROR_CODES = defineErrorCodes({
   TLS_CERT_INVALID: { status: 500, message: "The TLS certificate or key cannot be used." },
   DATA_DIR_UNUSABLE: { status: 500, message: "The data directory cannot be used." },
   // Data protection: keys, sealed fields, secrets, backups
-  CIPHERTEXT_MALFORMED: { status: 500, message: "A stored ciphertext is not in a format this version can read." },
+  CIPHERTEXT_MALFORMED: {
+    status: 500,
+    message: "A stored ciphertext is not in a format this version can read.",
+  },
   CIPHERTEXT_TAMPERED: {
     status: 500,
     message: "A stored ciphertext failed authentication: it was altered, or belongs to another record.",
   },
   KEY_VERSION_RETIRED: { status: 500, message: "The key version this data needs has been retired." },
   KEY_VERSION_UNKNOWN: { status: 500, message: "The key version this data needs does not exist." },
-  DATA_KEY_DESTROYED: { status: 410, message: "The data key of this account was destroyed; its data is gone." },
+  DATA_KEY_DESTROYED: {
+    status: 410,
+    message: "The data key of this account was destroyed; its data is gone.",
+  },
   KEY_PROVIDER_FAILED: { status: 500, message: "The key provider (KMS) refused or failed the request." },
   KEY_ROTATION_BLOCKED: { status: 500, message: "Key rotation cannot continue; see the message for why." },
   ACCOUNT_NOT_FOUND: { status: 404, message: "No seller account has this id." },
@@ -61,7 +67,10 @@ export const ERROR_CODES = defineErrorCodes({
   SECRET_NO_PENDING: { status: 409, message: "There is no pending secret version to promote." },
   BACKUP_MALFORMED: { status: 500, message: "The file is not a Seller Pilot backup." },
   BACKUP_TRUNCATED: { status: 500, message: "The backup ends early: it was truncated." },
-  BACKUP_TAMPERED: { status: 500, message: "The backup failed authentication: a byte was altered or chunks were reordered." },
+  BACKUP_TAMPERED: {
+    status: 500,
+    message: "The backup failed authentication: a byte was altered or chunks were reordered.",
+  },
   BACKUP_KEY_UNAVAILABLE: { status: 500, message: "The key this backup was written under is not available." },
   BACKUP_CHECKSUM_MISMATCH: { status: 500, message: "A restored table does not match the backup manifest." },
   RESTORE_TARGET_NOT_EMPTY: { status: 500, message: "The restore target is not empty; nothing was changed." },

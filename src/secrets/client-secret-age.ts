@@ -18,6 +18,7 @@ export function clientSecretAge(meta: SecretMetadata | null, now: Date): ClientS
   const since = new Date(current.promotedAt ?? current.createdAt).getTime();
   const ageDays = Math.floor((now.getTime() - since) / MS.day);
   const rotateBy = new Date(since + ROTATION_LIMIT_DAYS * MS.day).toISOString();
-  const status = ageDays >= ROTATION_LIMIT_DAYS ? "overdue" : ageDays >= ROTATION_WARNING_DAYS ? "warn" : "ok";
+  const status =
+    ageDays >= ROTATION_LIMIT_DAYS ? "overdue" : ageDays >= ROTATION_WARNING_DAYS ? "warn" : "ok";
   return { status, ageDays, rotateBy };
 }

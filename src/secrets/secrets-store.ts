@@ -4,7 +4,7 @@ import { gcmDecrypt, gcmEncrypt, packBox, unpackBox } from "../crypto/aes-gcm.js
 import type { FieldCipher } from "../crypto/field-cipher.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
-import type { SecretsTable, SecretState, VaultDB } from "./vault-schema.js";
+import type { SecretState, SecretsTable, VaultDB } from "./vault-schema.js";
 
 export const INSTANCE_ACCOUNT = "instance";
 const NAME = /^[a-z0-9][a-z0-9._:-]{0,199}$/;
@@ -36,7 +36,11 @@ export interface SecretsStoreDeps {
 }
 
 function checkName(name: string): void {
-  if (!NAME.test(name)) throw new AppError("VALIDATION_FAILED", "Secret names are lowercase [a-z0-9._:-], at most 200 characters.");
+  if (!NAME.test(name))
+    throw new AppError(
+      "VALIDATION_FAILED",
+      "Secret names are lowercase [a-z0-9._:-], at most 200 characters.",
+    );
 }
 
 /**
@@ -47,7 +51,8 @@ function checkName(name: string): void {
 export function createSecretsStore(deps: SecretsStoreDeps) {
   const { vault, fields, outerKey, clock, audit } = deps;
 
-  const outerAad = (name: string, version: number) => Buffer.from(`seller-pilot:secret:${name}#${version}`, "utf8");
+  const outerAad = (name: string, version: number) =>
+    Buffer.from(`seller-pilot:secret:${name}#${version}`, "utf8");
   const ref = (accountId: string, name: string, version: number) => ({
     accountId,
     table: "vault_secrets",
@@ -56,14 +61,19 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
   });
 
   async function sealValue(accountId: string, name: string, version: number, value: string): Promise<string> {
-    if (Buffer.byteLength(value) > MAX_SECRET_BYTES) throw new AppError("VALIDATION_FAILED", "Secret values are limited to 16 KiB.");
+    if (Buffer.byteLength(value) > MAX_SECRET_BYTES)
+      throw new AppError("VALIDATION_FAILED", "Secret values are limited to 16 KiB.");
     const inner = await fields.seal(ref(accountId, name, version), value);
     return `ss1:${packBox(gcmEncrypt(outerKey, Buffer.from(inner, "utf8"), outerAad(name, version))).toString("base64url")}`;
   }
 
   async function openValue(row: SecretsTable): Promise<string> {
     if (!row.value.startsWith("ss1:")) throw new AppError("CIPHERTEXT_MALFORMED");
-    const inner = gcmDecrypt(outerKey, unpackBox(Buffer.from(row.value.slice(4), "base64url")), outerAad(row.name, row.version));
+    const inner = gcmDecrypt(
+      outerKey,
+      unpackBox(Buffer.from(row.value.slice(4), "base64url")),
+      outerAad(row.name, row.version),
+    );
     return fields.open(ref(row.account_id, row.name, row.version), inner.toString("utf8"));
   }
 
@@ -77,7 +87,11 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
   }
 
   async function ownerOf(name: string): Promise<string | null> {
-    const row = await vault.selectFrom("vault_secrets").select("account_id").where("name", "=", name).executeTakeFirst();
+    const row = await vault
+      .selectFrom("vault_secrets")
+      .select("account_id")
+      .where("name", "=", name)
+      .executeTakeFirst();
     return row?.account_id ?? null;
   }
 
@@ -103,20 +117,44 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
   }
 
   /** Stores a value as the current version (the old current becomes previous; older ones are dropped). */
-  async function put(name: string, value: string, opts: { accountId: string; actor: string }): Promise<number> {
+  async function put(
+    name: string,
+    value: string,
+    opts: { accountId: string; actor: string },
+  ): Promise<number> {
     checkName(name);
     const owner = await ownerOf(name);
-    if (owner !== null && owner !== opts.accountId) throw new AppError("VALIDATION_FAILED", "A secret keeps its owning account.");
-    await vault.deleteFrom("vault_secrets").where("name", "=", name).where("state", "=", "previous").execute();
-    await vault.updateTable("vault_secrets").set({ state: "previous" }).where("name", "=", name).where("state", "=", "current").execute();
+    if (owner !== null && owner !== opts.accountId)
+      throw new AppError("VALIDATION_FAILED", "A secret keeps its owning account.");
+    await vault
+      .deleteFrom("vault_secrets")
+      .where("name", "=", name)
+      .where("state", "=", "previous")
+      .execute();
+    await vault
+      .updateTable("vault_secrets")
+      .set({ state: "previous" })
+      .where("name", "=", name)
+      .where("state", "=", "current")
+      .execute();
     const version = await insert(name, opts.accountId, "current", value, opts.actor);
-    await audit.record({ action: "secret.write", actor: opts.actor, outcome: "success", target: { secret: name, version: String(version) } });
+    await audit.record({
+      action: "secret.write",
+      actor: opts.actor,
+      outcome: "success",
+      target: { secret: name, version: String(version) },
+    });
     return version;
   }
 
   async function read(name: string, state: SecretState, component: string): Promise<string | null> {
     checkName(name);
-    const row = await vault.selectFrom("vault_secrets").selectAll().where("name", "=", name).where("state", "=", state).executeTakeFirst();
+    const row = await vault
+      .selectFrom("vault_secrets")
+      .selectAll()
+      .where("name", "=", name)
+      .where("state", "=", state)
+      .executeTakeFirst();
     if (!row) return null;
     try {
       const value = await openValue(row);
@@ -126,10 +164,21 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
         .where("name", "=", name)
         .where("version", "=", row.version)
         .execute();
-      await audit.record({ action: "secret.read", actor: component, outcome: "success", target: { secret: name, version: String(row.version), state } });
+      await audit.record({
+        action: "secret.read",
+        actor: component,
+        outcome: "success",
+        target: { secret: name, version: String(row.version), state },
+      });
       return value;
     } catch (err) {
-      await audit.record({ action: "secret.read", actor: component, outcome: "failure", target: { secret: name, state }, reason: err instanceof AppError ? err.code : "INTERNAL" });
+      await audit.record({
+        action: "secret.read",
+        actor: component,
+        outcome: "failure",
+        target: { secret: name, state },
+        reason: err instanceof AppError ? err.code : "INTERNAL",
+      });
       throw err;
     }
   }
@@ -138,37 +187,79 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
   async function get(name: string, opts: { component: string }): Promise<string> {
     const value = await read(name, "current", opts.component);
     if (value === null) {
-      await audit.record({ action: "secret.read", actor: opts.component, outcome: "failure", target: { secret: name }, reason: "SECRET_NOT_FOUND" });
+      await audit.record({
+        action: "secret.read",
+        actor: opts.component,
+        outcome: "failure",
+        target: { secret: name },
+        reason: "SECRET_NOT_FOUND",
+      });
       throw new AppError("SECRET_NOT_FOUND");
     }
     return value;
   }
 
-  async function getStaged(name: string, state: "pending" | "previous", opts: { component: string }): Promise<string | null> {
+  async function getStaged(
+    name: string,
+    state: "pending" | "previous",
+    opts: { component: string },
+  ): Promise<string | null> {
     return read(name, state, opts.component);
   }
 
   /** Stages a new value as pending (replacing an earlier pending one) so it can be verified before use. */
-  async function stage(name: string, value: string, opts: { accountId: string; actor: string }): Promise<number> {
+  async function stage(
+    name: string,
+    value: string,
+    opts: { accountId: string; actor: string },
+  ): Promise<number> {
     checkName(name);
     const owner = await ownerOf(name);
-    if (owner !== null && owner !== opts.accountId) throw new AppError("VALIDATION_FAILED", "A secret keeps its owning account.");
+    if (owner !== null && owner !== opts.accountId)
+      throw new AppError("VALIDATION_FAILED", "A secret keeps its owning account.");
     await vault.deleteFrom("vault_secrets").where("name", "=", name).where("state", "=", "pending").execute();
     const version = await insert(name, opts.accountId, "pending", value, opts.actor);
-    await audit.record({ action: "secret.stage", actor: opts.actor, outcome: "success", target: { secret: name, version: String(version) } });
+    await audit.record({
+      action: "secret.stage",
+      actor: opts.actor,
+      outcome: "success",
+      target: { secret: name, version: String(version) },
+    });
     return version;
   }
 
   /** pending -> current, current -> previous (kept until retirePrevious, so a bad secret can be rolled back). */
-  async function promote(name: string, opts: { actor: string }): Promise<{ current: number; previous: number | null }> {
+  async function promote(
+    name: string,
+    opts: { actor: string },
+  ): Promise<{ current: number; previous: number | null }> {
     checkName(name);
     const result = await vault.transaction().execute(async (trx) => {
-      const pending = await trx.selectFrom("vault_secrets").select("version").where("name", "=", name).where("state", "=", "pending").executeTakeFirst();
+      const pending = await trx
+        .selectFrom("vault_secrets")
+        .select("version")
+        .where("name", "=", name)
+        .where("state", "=", "pending")
+        .executeTakeFirst();
       if (!pending) throw new AppError("SECRET_NO_PENDING");
-      const current = await trx.selectFrom("vault_secrets").select("version").where("name", "=", name).where("state", "=", "current").executeTakeFirst();
-      await trx.deleteFrom("vault_secrets").where("name", "=", name).where("state", "=", "previous").execute();
+      const current = await trx
+        .selectFrom("vault_secrets")
+        .select("version")
+        .where("name", "=", name)
+        .where("state", "=", "current")
+        .executeTakeFirst();
+      await trx
+        .deleteFrom("vault_secrets")
+        .where("name", "=", name)
+        .where("state", "=", "previous")
+        .execute();
       if (current) {
-        await trx.updateTable("vault_secrets").set({ state: "previous" }).where("name", "=", name).where("version", "=", current.version).execute();
+        await trx
+          .updateTable("vault_secrets")
+          .set({ state: "previous" })
+          .where("name", "=", name)
+          .where("version", "=", current.version)
+          .execute();
       }
       await trx
         .updateTable("vault_secrets")
@@ -178,36 +269,101 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
         .execute();
       return { current: pending.version, previous: current?.version ?? null };
     });
-    await audit.record({ action: "secret.promote", actor: opts.actor, outcome: "success", target: { secret: name, version: String(result.current) } });
+    await audit.record({
+      action: "secret.promote",
+      actor: opts.actor,
+      outcome: "success",
+      target: { secret: name, version: String(result.current) },
+    });
     return result;
   }
 
   async function retirePrevious(name: string, opts: { actor: string }): Promise<number> {
     checkName(name);
-    const deleted = await vault.deleteFrom("vault_secrets").where("name", "=", name).where("state", "=", "previous").executeTakeFirst();
+    const deleted = await vault
+      .deleteFrom("vault_secrets")
+      .where("name", "=", name)
+      .where("state", "=", "previous")
+      .executeTakeFirst();
     const count = Number(deleted.numDeletedRows);
-    if (count > 0) await audit.record({ action: "secret.retire", actor: opts.actor, outcome: "success", target: { secret: name } });
+    if (count > 0)
+      await audit.record({
+        action: "secret.retire",
+        actor: opts.actor,
+        outcome: "success",
+        target: { secret: name },
+      });
     return count;
   }
 
   async function remove(name: string, opts: { actor: string }): Promise<number> {
     checkName(name);
     const deleted = await vault.deleteFrom("vault_secrets").where("name", "=", name).executeTakeFirst();
-    await audit.record({ action: "secret.delete", actor: opts.actor, outcome: "success", target: { secret: name } });
+    await audit.record({
+      action: "secret.delete",
+      actor: opts.actor,
+      outcome: "success",
+      target: { secret: name },
+    });
     return Number(deleted.numDeletedRows);
   }
 
   async function removeForAccount(accountId: string, opts: { actor: string }): Promise<number> {
-    const deleted = await vault.deleteFrom("vault_secrets").where("account_id", "=", accountId).executeTakeFirst();
-    await audit.record({ action: "secret.delete_account", actor: opts.actor, outcome: "success", target: { account: accountId } });
+    const deleted = await vault
+      .deleteFrom("vault_secrets")
+      .where("account_id", "=", accountId)
+      .executeTakeFirst();
+    await audit.record({
+      action: "secret.delete_account",
+      actor: opts.actor,
+      outcome: "success",
+      target: { account: accountId },
+    });
     return Number(deleted.numDeletedRows);
+  }
+
+  /** Re-seals every secret of an account under its current data key (data-key rotation). */
+  async function resealForAccount(accountId: string, opts: { actor: string }): Promise<number> {
+    const rows = await vault
+      .selectFrom("vault_secrets")
+      .selectAll()
+      .where("account_id", "=", accountId)
+      .execute();
+    for (const row of rows) {
+      const value = await openValue(row);
+      await vault
+        .updateTable("vault_secrets")
+        .set({ value: await sealValue(accountId, row.name, row.version, value) })
+        .where("name", "=", row.name)
+        .where("version", "=", row.version)
+        .execute();
+    }
+    if (rows.length > 0) {
+      await audit.record({
+        action: "secret.reseal",
+        actor: opts.actor,
+        outcome: "success",
+        target: { account: accountId },
+      });
+    }
+    return rows.length;
   }
 
   async function metadata(name: string): Promise<SecretMetadata | null> {
     checkName(name);
     const rows = await vault
       .selectFrom("vault_secrets")
-      .select(["name", "version", "state", "account_id", "created_at", "created_by", "promoted_at", "last_used_at", "last_used_by"])
+      .select([
+        "name",
+        "version",
+        "state",
+        "account_id",
+        "created_at",
+        "created_by",
+        "promoted_at",
+        "last_used_at",
+        "last_used_by",
+      ])
       .where("name", "=", name)
       .orderBy("version")
       .execute();
@@ -233,7 +389,19 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
     return rows.map((r) => r.name);
   }
 
-  return { put, get, getStaged, stage, promote, retirePrevious, remove, removeForAccount, metadata, names };
+  return {
+    put,
+    get,
+    getStaged,
+    stage,
+    promote,
+    retirePrevious,
+    remove,
+    removeForAccount,
+    resealForAccount,
+    metadata,
+    names,
+  };
 }
 
 export type SecretsStore = ReturnType<typeof createSecretsStore>;

@@ -49,7 +49,10 @@ export function vaultFile(dataDir: string): string {
  * Embedded: its own SQLCipher file (secrets.db) under the "secrets-store" sub-key, never inside a data
  * backup. PostgreSQL: its own tables (vault_*), values sealed under the same sub-key.
  */
-export async function openVault(config: Pick<Config, "dataDir" | "database">, master: MasterKey): Promise<Database<VaultDB>> {
+export async function openVault(
+  config: Pick<Config, "dataDir" | "database">,
+  master: MasterKey,
+): Promise<Database<VaultDB>> {
   if (config.database.kind === "postgres") return openPostgres<VaultDB>(config.database.url, 4);
   const key = master.derive("secrets-store");
   try {
