@@ -7,7 +7,8 @@ export interface KeyCacheLimits {
 
 /**
  * Unwrapped data keys in memory, bounded in count (least recently used goes first) and in lifetime, so a
- * key destroyed by another process stops working here within ttlMs. Evicted keys are zeroed.
+ * key destroyed by another process stops working here within ttlMs. Evicted keys are not zeroed: a
+ * caller may still be using the same buffer in flight, and a zeroed key would silently seal with zeros.
  */
 export class KeyCache {
   readonly #entries = new Map<string, { key: Buffer; expiresAt: number }>();
@@ -40,11 +41,7 @@ export class KeyCache {
   }
 
   delete(id: string): void {
-    const entry = this.#entries.get(id);
-    if (entry) {
-      entry.key.fill(0);
-      this.#entries.delete(id);
-    }
+    this.#entries.delete(id);
   }
 
   /** Drops every entry whose id starts with the prefix (all versions of one account). */
