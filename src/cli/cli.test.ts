@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { tempDir } from "../../test/support/stores.js";
 import { MIGRATIONS } from "../db/migrations/index.js";
+import { VAULT_MIGRATIONS } from "../secrets/vault.js";
 import { runCli } from "./program.js";
 
 const dirs: Array<{ remove(): void }> = [];
@@ -58,6 +59,7 @@ describe("seller-pilot CLI", () => {
       executed: Object.keys(MIGRATIONS),
       applied: Object.keys(MIGRATIONS),
       pending: [],
+      vault: { executed: Object.keys(VAULT_MIGRATIONS.migrations) },
     });
     const again = await cli(["migrate"], {}, first.dir);
     expect(again.code).toBe(0);
@@ -75,6 +77,7 @@ describe("seller-pilot CLI", () => {
       "master key:warn",
       "TLS certificate:warn",
       "database:warn",
+      "vault:warn",
       "security.txt:ok",
       "mode:ok",
     ]);
@@ -95,6 +98,10 @@ describe("seller-pilot CLI", () => {
       status: "ok",
     });
     expect(passed.config.lwa.clientSecret).toBe("set (hidden)");
+    expect(passed.checks.find((c: { name: string }) => c.name === "vault")).toMatchObject({ status: "ok" });
+    expect(passed.checks.find((c: { name: string }) => c.name === "LWA client secret")).toMatchObject({
+      status: "warn",
+    });
     expect(after.stdout).not.toContain("CANARY0001");
     const text = await cli(["doctor"], env, before.dir);
     expect(text.stdout).toContain("No problems found.");

@@ -8,6 +8,9 @@ import { inspectCertificate } from "../http/tls.js";
 import type { Clock } from "../platform/clock.js";
 import { MS } from "../platform/clock.js";
 import { isAppError } from "../platform/errors.js";
+import { CLIENT_SECRET_NAME, clientSecretAge } from "../secrets/client-secret-age.js";
+import { readSecretMetadata } from "../secrets/secrets-store.js";
+import { openVault, VAULT_MIGRATIONS, vaultFile } from "../secrets/vault.js";
 
 export type CheckStatus = "ok" | "warn" | "fail";
 
@@ -204,6 +207,59 @@ async function checkStore(config: Config, key: MasterKey | null): Promise<Doctor
   }
 }
 
+async function checkVault(config: Config, key: MasterKey | null, clock: Clock): Promise<DoctorCheck[]> {
+  if (config.database.kind === "sqlite" && !(await exists(vaultFile(config.dataDir)))) {
+    return [
+      {
+        name: "vault",
+        status: "warn",
+        detail: `${vaultFile(config.dataDir)} does not exist yet; it is created at first start`,
+      },
+    ];
+  }
+  if (key === null)
+    return [{ name: "vault", status: "fail", detail: "cannot open the vault without the master key" }];
+  try {
+    const vault = await openVault(config, key);
+    try {
+      const status = await migrationStatus(vault.db, VAULT_MIGRATIONS);
+      const checks: DoctorCheck[] = [
+        status.pending.length > 0
+          ? {
+              name: "vault",
+              status: "fail",
+              detail: `${status.pending.length} vault migration(s) pending; run: seller-pilot migrate`,
+            }
+          : {
+              name: "vault",
+              status: "ok",
+              detail:
+                config.database.kind === "sqlite"
+                  ? `encrypted ${vaultFile(config.dataDir)}`
+                  : "vault_* tables in PostgreSQL",
+            },
+      ];
+      if (config.lwa && status.pending.length === 0) {
+        const age = clientSecretAge(await readSecretMetadata(vault.db, CLIENT_SECRET_NAME), clock.now());
+        const detail =
+          age.ageDays === null
+            ? "not in the vault yet; it is stored from SELLER_PILOT_LWA_CLIENT_SECRET at start"
+            : `${age.ageDays} days old; Amazon requires rotation by ${age.rotateBy} (every 180 days)`;
+        checks.push({
+          name: "LWA client secret",
+          status: age.status === "overdue" ? "fail" : age.status === "ok" ? "ok" : "warn",
+          detail,
+        });
+      }
+      return checks;
+    } finally {
+      await vault.close();
+    }
+  } catch (err) {
+    return [failure("vault", err)];
+  }
+}
+
 function checkSecurityTxt(config: Config, clock: Clock): DoctorCheck {
   const name = "security.txt";
   if (config.security.txtExpires === null) {
@@ -233,6 +289,7 @@ export async function runDoctor(config: Config, clock: Clock): Promise<DoctorChe
   checks.push(master.check);
   checks.push(await checkCertificate(config, clock));
   checks.push(...(await checkStore(config, master.key)));
+  checks.push(...(await checkVault(config, master.key, clock)));
   checks.push(checkSecurityTxt(config, clock));
   checks.push({
     name: "mode",

@@ -49,7 +49,10 @@ for (const target of STORES) {
       await fields.seal(ref("acct-b"), "warm up b's key");
       await expectCode(fields.open(ref("acct-a", "row-2"), sealed), "CIPHERTEXT_TAMPERED");
       await expectCode(fields.open(ref("acct-a", "row-1", "other_column"), sealed), "CIPHERTEXT_TAMPERED");
-      await expectCode(fields.open(ref("acct-a", "row-1", "contact_email", "orders"), sealed), "CIPHERTEXT_TAMPERED");
+      await expectCode(
+        fields.open(ref("acct-a", "row-1", "contact_email", "orders"), sealed),
+        "CIPHERTEXT_TAMPERED",
+      );
       await expectCode(fields.open(ref("acct-b"), sealed), "CIPHERTEXT_TAMPERED");
     });
 
@@ -77,7 +80,14 @@ for (const target of STORES) {
     it("refuses malformed input with CIPHERTEXT_MALFORMED", async () => {
       const { fields } = await protection();
       await fields.seal(ref("acct-a"), "x");
-      for (const bad of ["", "plain text", "sp1:v1:abc", "sp2:v1:AAAAAAAAAAAAAAAA::AAAAAAAAAAAAAAAAAAAAAA", "sp1:v0:x:y:z", "x".repeat(2_000_000)]) {
+      for (const bad of [
+        "",
+        "plain text",
+        "sp1:v1:abc",
+        "sp2:v1:AAAAAAAAAAAAAAAA::AAAAAAAAAAAAAAAAAAAAAA",
+        "sp1:v0:x:y:z",
+        "x".repeat(2_000_000),
+      ]) {
         await expectCode(fields.open(ref("acct-a"), bad), "CIPHERTEXT_MALFORMED");
       }
       await fc.assert(
@@ -129,7 +139,10 @@ for (const target of STORES) {
       const sealed = await p.fields.seal(ref("acct-a"), "value");
       const foreign = createLocalKeyProvider(masterKeyFromBytes(Buffer.alloc(32, 3)));
       const kek = await p.keyring.current(p.keystore);
-      const row = await p.keystore.selectFrom("vault_account_data_keys").selectAll().executeTakeFirstOrThrow();
+      const row = await p.keystore
+        .selectFrom("vault_account_data_keys")
+        .selectAll()
+        .executeTakeFirstOrThrow();
       await expect(
         foreign.decryptDataKey(kek, Buffer.from(row.wrapped ?? "", "base64"), {
           purpose: "account-data-key",

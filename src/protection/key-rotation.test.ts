@@ -24,7 +24,10 @@ for (const target of STORES) {
           { name: `Brand ${i}`, region: "eu", contactEmail: `owner${i}@brand.example` },
           p.clock.now(),
         );
-        await p.secrets.put(`lwa.refresh_token.${account.id}`, `Atzr|refresh-${i}`, { accountId: account.id, actor: "test" });
+        await p.secrets.put(`lwa.refresh_token.${account.id}`, `Atzr|refresh-${i}`, {
+          accountId: account.id,
+          actor: "test",
+        });
         ids.push(account.id);
       }
       return { p, ids };
@@ -46,15 +49,25 @@ for (const target of STORES) {
       expect(result).toMatchObject({ resumed: false, current: 2, rewrapped: 5, retired: [1], kept: [] });
       const keks = await p.keyring.list(p.keystore);
       expect(keks.map((k) => `${k.version}:${k.status}`)).toEqual(["1:retired", "2:current"]);
-      const material = await p.keystore.selectFrom("vault_kek_versions").select("material").where("version", "=", 1).executeTakeFirstOrThrow();
+      const material = await p.keystore
+        .selectFrom("vault_kek_versions")
+        .select("material")
+        .where("version", "=", 1)
+        .executeTakeFirstOrThrow();
       expect(material.material).toBeNull();
-      const onOld = await p.keystore.selectFrom("vault_account_data_keys").select("account_id").where("kek_version", "=", 1).execute();
+      const onOld = await p.keystore
+        .selectFrom("vault_account_data_keys")
+        .select("account_id")
+        .where("kek_version", "=", 1)
+        .execute();
       expect(onOld).toEqual([]);
       // Fresh caches: every value opens through the new KEK.
       p.dataKeys.cache.deletePrefix("");
       for (const [i, id] of ids.entries()) {
         expect(await readContactEmail(p.data.database.db, p.fields, id)).toBe(`owner${i}@brand.example`);
-        expect(await p.secrets.get(`lwa.refresh_token.${id}`, { component: "test" })).toBe(`Atzr|refresh-${i}`);
+        expect(await p.secrets.get(`lwa.refresh_token.${id}`, { component: "test" })).toBe(
+          `Atzr|refresh-${i}`,
+        );
       }
       await expect(p.keyring.byVersion(p.keystore, 1)).rejects.toMatchObject({ code: "KEY_VERSION_RETIRED" });
     });
@@ -83,7 +96,11 @@ for (const target of STORES) {
 
     it("keeps a KEK version while something outside the keystore still needs it", async () => {
       const { p } = await seeded(undefined, 1);
-      const first = await rotateKek(kekDeps(p, new Set([1])), { batchSize: 10, actor: "test", onProgress: quiet });
+      const first = await rotateKek(kekDeps(p, new Set([1])), {
+        batchSize: 10,
+        actor: "test",
+        onProgress: quiet,
+      });
       expect(first).toMatchObject({ current: 2, retired: [], kept: [1] });
       const second = await rotateKek(kekDeps(p), { batchSize: 10, actor: "test", onProgress: quiet });
       expect(second).toMatchObject({ current: 3, retired: [1, 2], kept: [] });
@@ -92,10 +109,20 @@ for (const target of STORES) {
     it("rotates one account's data key, re-seals its fields and secrets, and retires the old version", async () => {
       const { p, ids } = await seeded(undefined, 2);
       const [a, b] = ids as [string, string];
-      const deps = { db: p.data.database.db, dataKeys: p.dataKeys, fields: p.fields, secrets: p.secrets, audit: p.audit };
+      const deps = {
+        db: p.data.database.db,
+        dataKeys: p.dataKeys,
+        fields: p.fields,
+        secrets: p.secrets,
+        audit: p.audit,
+      };
       const result = await rotateAccountDataKey(deps, a, { batchSize: 1, actor: "test", onProgress: quiet });
       expect(result).toEqual({ resumed: false, current: 2, resealed: 2, retired: [1] });
-      const row = await p.data.database.db.selectFrom("seller_accounts").select("contact_email").where("id", "=", a).executeTakeFirstOrThrow();
+      const row = await p.data.database.db
+        .selectFrom("seller_accounts")
+        .select("contact_email")
+        .where("id", "=", a)
+        .executeTakeFirstOrThrow();
       expect(row.contact_email).toMatch(/^sp1:v2:/);
       expect(await readContactEmail(p.data.database.db, p.fields, a)).toBe("owner0@brand.example");
       expect(await p.secrets.get(`lwa.refresh_token.${a}`, { component: "test" })).toBe("Atzr|refresh-0");
@@ -111,7 +138,13 @@ for (const target of STORES) {
       const { p, ids } = await seeded(undefined, 1);
       const a = ids[0] ?? "";
       await p.dataKeys.rotate(a); // as if the process died right after starting the rotation
-      const deps = { db: p.data.database.db, dataKeys: p.dataKeys, fields: p.fields, secrets: p.secrets, audit: p.audit };
+      const deps = {
+        db: p.data.database.db,
+        dataKeys: p.dataKeys,
+        fields: p.fields,
+        secrets: p.secrets,
+        audit: p.audit,
+      };
       const result = await rotateAccountDataKey(deps, a, { batchSize: 10, actor: "test", onProgress: quiet });
       expect(result).toEqual({ resumed: true, current: 2, resealed: 2, retired: [1] });
     });

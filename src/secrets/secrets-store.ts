@@ -43,6 +43,44 @@ function checkName(name: string): void {
     );
 }
 
+/** Versions and usage of a secret, never its value (also used by `doctor`, which holds no field keys). */
+export async function readSecretMetadata(
+  vault: Kysely<VaultDB>,
+  name: string,
+): Promise<SecretMetadata | null> {
+  const rows = await vault
+    .selectFrom("vault_secrets")
+    .select([
+      "name",
+      "version",
+      "state",
+      "account_id",
+      "created_at",
+      "created_by",
+      "promoted_at",
+      "last_used_at",
+      "last_used_by",
+    ])
+    .where("name", "=", name)
+    .orderBy("version")
+    .execute();
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    name,
+    accountId: first.account_id,
+    versions: rows.map((r) => ({
+      version: r.version,
+      state: r.state,
+      createdAt: r.created_at,
+      createdBy: r.created_by,
+      promotedAt: r.promoted_at,
+      lastUsedAt: r.last_used_at,
+      lastUsedBy: r.last_used_by,
+    })),
+  };
+}
+
 /**
  * The only home of LWA refresh tokens and the LWA client secret. Values are sealed twice: under the
  * owning account's data key (so deleting the account shreds them) and under the vault key. Every read and
@@ -351,37 +389,7 @@ export function createSecretsStore(deps: SecretsStoreDeps) {
 
   async function metadata(name: string): Promise<SecretMetadata | null> {
     checkName(name);
-    const rows = await vault
-      .selectFrom("vault_secrets")
-      .select([
-        "name",
-        "version",
-        "state",
-        "account_id",
-        "created_at",
-        "created_by",
-        "promoted_at",
-        "last_used_at",
-        "last_used_by",
-      ])
-      .where("name", "=", name)
-      .orderBy("version")
-      .execute();
-    const first = rows[0];
-    if (!first) return null;
-    return {
-      name,
-      accountId: first.account_id,
-      versions: rows.map((r) => ({
-        version: r.version,
-        state: r.state,
-        createdAt: r.created_at,
-        createdBy: r.created_by,
-        promotedAt: r.promoted_at,
-        lastUsedAt: r.last_used_at,
-        lastUsedBy: r.last_used_by,
-      })),
-    };
+    return readSecretMetadata(vault, name);
   }
 
   async function names(): Promise<string[]> {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
 import type { AuditSink } from "../../src/audit/audit-sink.js";
 import { loggerAuditSink } from "../../src/audit/audit-sink.js";
 import { createDataKeys, type DataKeys } from "../../src/crypto/data-keys.js";
@@ -14,7 +15,6 @@ import { ManualClock } from "../../src/platform/clock.js";
 import { createSecretsStore, type SecretsStore } from "../../src/secrets/secrets-store.js";
 import { keystoreView, VAULT_MIGRATIONS } from "../../src/secrets/vault.js";
 import type { VaultDB } from "../../src/secrets/vault-schema.js";
-import type { Kysely } from "kysely";
 import { capturingLogger } from "./log-capture.js";
 import { openTestStore, type StoreName, type TestStore } from "./stores.js";
 
@@ -45,7 +45,10 @@ export interface ProtectionOptions {
 }
 
 /** The real key hierarchy on two fresh, migrated stores of one kind, with a manual clock. */
-export async function openTestProtection(store: StoreName, options: ProtectionOptions = {}): Promise<TestProtection> {
+export async function openTestProtection(
+  store: StoreName,
+  options: ProtectionOptions = {},
+): Promise<TestProtection> {
   const data = await openTestStore(store);
   const vaultStore = await openTestStore(store);
   await migrateToLatest(data.database.db);
@@ -67,7 +70,13 @@ export async function openTestProtection(store: StoreName, options: ProtectionOp
   const fields = createFieldCipher({ dataKeys });
   const capture = capturingLogger("info");
   const audit = loggerAuditSink(capture.logger);
-  const secrets = createSecretsStore({ vault: vaultDb, fields, outerKey: master.derive("secrets-store"), clock, audit });
+  const secrets = createSecretsStore({
+    vault: vaultDb,
+    fields,
+    outerKey: master.derive("secrets-store"),
+    clock,
+    audit,
+  });
   return {
     data,
     vault: Object.assign(vaultStore, { db: vaultDb }),
