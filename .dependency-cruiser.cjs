@@ -90,9 +90,17 @@ module.exports = {
     {
       name: "only-secrets-reads-secret-values",
       severity: "error",
-      comment: "Credentials live in the secrets store; only src/secrets touches its tables and files.",
-      from: { path: "^src/", pathNot: "^src/secrets/" },
-      to: { path: "^src/secrets/secrets-(repo|store-file)\\.ts$" },
+      comment:
+        "Credentials live in the vault; only src/secrets touches its tables (runtime.ts wires it). Others get a SecretsStore.",
+      from: { path: "^src/", pathNot: ["^src/secrets/", "^src/runtime\\.ts$", "\\.test\\.ts$"] },
+      to: { path: "^src/secrets/vault-schema\\.ts$" },
+    },
+    {
+      name: "only-crypto-and-vault-touch-the-keystore",
+      severity: "error",
+      comment: "Data keys are unwrapped in src/crypto only; the vault opens the keystore, protection/ and backup/ rotate through crypto.",
+      from: { path: "^src/", pathNot: ["^src/(crypto|secrets|protection|backup)/", "\\.test\\.ts$"] },
+      to: { path: "^src/crypto/keystore-schema\\.ts$" },
     },
     {
       name: "one-door-to-amazon-information",
