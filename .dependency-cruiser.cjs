@@ -98,7 +98,8 @@ module.exports = {
     {
       name: "only-crypto-and-vault-touch-the-keystore",
       severity: "error",
-      comment: "Data keys are unwrapped in src/crypto only; the vault opens the keystore, protection/ and backup/ rotate through crypto.",
+      comment:
+        "Data keys are unwrapped in src/crypto only; the vault opens the keystore, protection/ and backup/ rotate through crypto.",
       from: { path: "^src/", pathNot: ["^src/(crypto|secrets|protection|backup)/", "\\.test\\.ts$"] },
       to: { path: "^src/crypto/keystore-schema\\.ts$" },
     },

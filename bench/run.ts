@@ -7,8 +7,9 @@ import { progressFor } from "./lib/progress.js";
 import { machineInfo, type SuiteResult, summaryTable, writeResult } from "./lib/report.js";
 import type { Suite } from "./lib/suite.js";
 import { foundation } from "./suites/foundation.js";
+import { protection } from "./suites/protection.js";
 
-const SUITES: readonly Suite[] = [foundation];
+const SUITES: readonly Suite[] = [foundation, protection];
 
 /** Hard bound on a whole run: a hung server or socket must not keep a shared machine busy. */
 const RUN_DEADLINE_MS = 6 * 60_000;

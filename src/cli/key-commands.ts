@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { findSellerAccount } from "../accounts/accounts-repo.js";
+import { keptBackupKekVersions } from "../backup/backups-repo.js";
 import { AppError } from "../platform/errors.js";
 import { rotateAccountDataKey, rotateKek } from "../protection/key-rotation.js";
 import { keystoreView } from "../secrets/vault.js";
@@ -74,7 +75,7 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: SetExi
               keyring: rt.keyring,
               dataKeys: rt.dataKeys,
               audit: rt.audit,
-              externalReferences: async () => new Set<number>(),
+              externalReferences: () => keptBackupKekVersions(rt.database.db),
             },
             { batchSize: size, actor: "cli", onProgress },
           );

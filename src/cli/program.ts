@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { packageVersion } from "../platform/paths.js";
 import { registerAccountCommands } from "./account-commands.js";
+import { registerBackupCommands } from "./backup-commands.js";
 import { doctorCommand } from "./doctor-command.js";
 import { type CliIo, EXIT, type SetExit } from "./io.js";
 import { registerKeyCommands } from "./key-commands.js";
@@ -33,6 +34,7 @@ const REGISTRARS: readonly CommandRegistrar[] = [
   registerCoreCommands,
   registerAccountCommands,
   registerKeyCommands,
+  registerBackupCommands,
 ];
 
 function configure(command: Command, io: CliIo): void {

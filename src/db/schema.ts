@@ -30,8 +30,26 @@ export interface DeletionReceiptsTable {
   receipt_hash: string;
 }
 
+export type BackupStatus = "kept" | "pruned";
+
+/** One backup archive this instance wrote (see src/backup). Not part of any backup itself. */
+export interface BackupsTable {
+  id: string;
+  /** Absolute path of the archive when it was written. */
+  file: string;
+  created_at: string;
+  /** The KEK version that wraps the archive's data key; kept rows stop that version from being retired. */
+  kek_version: number;
+  size_bytes: number;
+  /** SHA-256 of the whole archive file (hex); empty while the archive is being written. */
+  sha256: string;
+  status: BackupStatus;
+  pruned_at: string | null;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   seller_accounts: SellerAccountsTable;
   deletion_receipts: DeletionReceiptsTable;
+  backups: BackupsTable;
 }

@@ -1,9 +1,11 @@
 import type { Migration } from "kysely";
 import * as m0001 from "./0001-instance-settings.js";
 import * as m0002 from "./0002-seller-accounts.js";
+import * as m0003 from "./0003-backups.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-instance-settings": m0001,
   "0002-seller-accounts": m0002,
+  "0003-backups": m0003,
 };
