@@ -1,48 +1,20 @@
-import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import pg from "pg";
 import { type Config, loadConfig } from "../../src/config/config.js";
 import type { KeystoreDB } from "../../src/crypto/keystore-schema.js";
 import { ManualClock } from "../../src/platform/clock.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
 import { keystoreView } from "../../src/secrets/vault.js";
 import { capturingLogger } from "./log-capture.js";
-import { type StoreName, tempDir } from "./stores.js";
+import { createPostgresDatabase, type StoreName, tempDir } from "./stores.js";
 
 /**
  * An empty PostgreSQL database on the TEST_DATABASE_URL server; drop() removes it. `icuLocale` gives it a
  * linguistic collation (e.g. en-US sorts "a_b" before "A"), unlike the bytewise order backups rely on.
  */
-export async function createScratchPostgres(
+export function createScratchPostgres(
   options: { icuLocale?: "en-US" } = {},
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  const adminUrl = process.env.TEST_DATABASE_URL;
-  if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
-  const name = `sp_test_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const locale = options.icuLocale
-      ? ` LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}' TEMPLATE template0`
-      : "";
-    await admin.query(`CREATE DATABASE ${name}${locale}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await client.end();
-      }
-    },
-  };
+  return createPostgresDatabase(options);
 }
 
 /** The runtime plus the keystore view of its vault: what src/backup's factories take (as the CLI passes it). */

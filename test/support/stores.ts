@@ -47,13 +47,19 @@ export function tempDir(prefix = "sp-test-"): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh PostgreSQL database on the TEST_DATABASE_URL server (optionally with an ICU locale); drop() removes it. */
+export async function createPostgresDatabase(
+  options: { icuLocale?: string } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (!adminUrl) throw new Error("TEST_DATABASE_URL is not set");
   const name = `sp_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    const locale = options.icuLocale
+      ? ` LOCALE_PROVIDER icu ICU_LOCALE '${options.icuLocale}' TEMPLATE template0`
+      : "";
+    await admin.query(`CREATE DATABASE ${name}${locale}`);
   } finally {
     await admin.end();
   }
