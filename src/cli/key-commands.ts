@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { Command } from "commander";
 import { findSellerAccount } from "../accounts/accounts-repo.js";
 import { keptBackupKekVersions } from "../backup/backups-repo.js";
@@ -12,6 +13,14 @@ function batchSize(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 10_000)
     throw new AppError("VALIDATION_FAILED", "--batch-size must be 1..10000");
+  return n;
+}
+
+function graceSeconds(raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 3600) {
+    throw new AppError("VALIDATION_FAILED", "--grace must be a whole number of seconds from 0 to 3600.");
+  }
   return n;
 }
 
@@ -42,8 +51,13 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: SetExi
     )
     .option("--account <id>", "rotate this seller account's data key instead")
     .option("--batch-size <n>", "rows per batch", "200")
+    .option(
+      "--grace <seconds>",
+      "with --account: how long running Seller Pilot processes may keep sealing with the old version before it is retired (0 when none is running)",
+      "30",
+    )
     .option("--json", "print the outcome as JSON", false)
-    .action(async (options: { account?: string; batchSize: string; json: boolean }) =>
+    .action(async (options: { account?: string; batchSize: string; grace: string; json: boolean }) =>
       setExit(
         await withRuntime(io, options.json, async (rt) => {
           const onProgress = progressPrinter(io.stderr);
@@ -51,17 +65,32 @@ export function registerKeyCommands(program: Command, io: CliIo, setExit: SetExi
           if (options.account) {
             if (!(await findSellerAccount(rt.database.db, options.account)))
               throw new AppError("ACCOUNT_NOT_FOUND");
-            const result = await rotateAccountDataKey(
-              {
-                db: rt.database.db,
-                dataKeys: rt.dataKeys,
-                fields: rt.fields,
-                secrets: rt.secrets,
-                audit: rt.audit,
-              },
-              options.account,
-              { batchSize: size, actor: "cli", onProgress },
-            );
+            const deps = {
+              db: rt.database.db,
+              dataKeys: rt.dataKeys,
+              fields: rt.fields,
+              secrets: rt.secrets,
+              audit: rt.audit,
+              clock: rt.clock,
+            };
+            const run = {
+              batchSize: size,
+              actor: "cli",
+              onProgress,
+              graceMs: graceSeconds(options.grace) * 1000,
+            };
+            let result = await rotateAccountDataKey(deps, options.account, run);
+            if (result.retirePendingUntil !== null) {
+              const waitMs = Date.parse(result.retirePendingUntil) - rt.clock.now().getTime();
+              onProgress(
+                `waiting ${Math.ceil(waitMs / 1000)} s for running processes to adopt the new key`,
+                0,
+                null,
+              );
+              await delay(waitMs);
+              const resumed = await rotateAccountDataKey(deps, options.account, run);
+              result = { ...resumed, resealed: result.resealed + resumed.resealed, resumed: result.resumed };
+            }
             if (options.json) writeJson(io, { account: options.account, ...result });
             else
               io.stdout(

@@ -89,7 +89,7 @@ describe("operator commands", () => {
     expect(kek.code).toBe(0);
     expect(JSON.parse(kek.stdout)).toMatchObject({ resumed: false, current: 2, rewrapped: 2, retired: [1] });
     expect(kek.stderr).toContain("re-wrapping data keys: 2/2 (100%)");
-    const account = await cli(["keys", "rotate", "--account", ids[1] ?? "", "--json"]);
+    const account = await cli(["keys", "rotate", "--account", ids[1] ?? "", "--grace", "0", "--json"]);
     expect(account.code).toBe(0);
     expect(JSON.parse(account.stdout)).toMatchObject({ current: 2, resealed: 2, retired: [1] });
     const list = JSON.parse((await cli(["keys", "list", "--json"])).stdout);

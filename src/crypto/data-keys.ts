@@ -9,6 +9,13 @@ import type { KeystoreDB } from "./keystore-schema.js";
 
 export const DEFAULT_CACHE_LIMITS: KeyCacheLimits = { maxEntries: 1024, ttlMs: 5 * MS.minute };
 
+/**
+ * How long a process keeps sealing with the data-key version it last saw as current. Another process's
+ * rotation is picked up within this bound; rotation waits longer than this before it retires the version
+ * it replaced (see protection/key-rotation.ts), so nothing is sealed under a retired version.
+ */
+export const CURRENT_VERSION_TTL_MS = 30 * MS.second;
+
 function dataKeyContext(accountId: string, version: number): EncryptionContext {
   return { purpose: "account-data-key", account: accountId, version: String(version) };
 }
@@ -30,7 +37,24 @@ export interface DataKeyDeps {
 export function createDataKeys(deps: DataKeyDeps) {
   const { keystore, provider, keyring, clock } = deps;
   const cache = new KeyCache(clock, deps.cacheLimits ?? DEFAULT_CACHE_LIMITS);
+  const cacheTtl = (deps.cacheLimits ?? DEFAULT_CACHE_LIMITS).ttlMs;
   const cacheId = (accountId: string, version: number) => `${accountId}\u0000${version}`;
+  // Sealing asks "which version is current?" for every value; asking the vault each time was most of the cost.
+  const currentVersions = new Map<string, { version: number; expiresAt: number }>();
+  const currentVersionLimit = (deps.cacheLimits ?? DEFAULT_CACHE_LIMITS).maxEntries;
+
+  function rememberCurrent(accountId: string, version: number): void {
+    currentVersions.delete(accountId);
+    currentVersions.set(accountId, {
+      version,
+      expiresAt: clock.now().getTime() + Math.min(CURRENT_VERSION_TTL_MS, cacheTtl),
+    });
+    while (currentVersions.size > currentVersionLimit) {
+      const oldest = currentVersions.keys().next().value;
+      if (oldest === undefined) break;
+      currentVersions.delete(oldest);
+    }
+  }
 
   async function create(accountId: string, version: number): Promise<DataKey> {
     const kek = await keyring.current(keystore);
@@ -53,6 +77,16 @@ export function createDataKeys(deps: DataKeyDeps) {
 
   /** The key new values of this account are sealed with; created on first use. */
   async function current(accountId: string): Promise<DataKey> {
+    const known = currentVersions.get(accountId);
+    if (known && known.expiresAt > clock.now().getTime()) {
+      return { version: known.version, key: await byVersion(accountId, known.version) };
+    }
+    const found = await lookupCurrent(accountId);
+    rememberCurrent(accountId, found.version);
+    return found;
+  }
+
+  async function lookupCurrent(accountId: string): Promise<DataKey> {
     const row = await keystore
       .selectFrom("vault_account_data_keys")
       .select("version")
@@ -122,6 +156,7 @@ export function createDataKeys(deps: DataKeyDeps) {
       .where("status", "=", "current")
       .execute();
     const created = await create(accountId, (from ?? 0) + 1);
+    rememberCurrent(accountId, created.version);
     return { from, to: created.version };
   }
 
@@ -144,6 +179,7 @@ export function createDataKeys(deps: DataKeyDeps) {
       .where("account_id", "=", accountId)
       .executeTakeFirst();
     cache.deletePrefix(`${accountId}\u0000`);
+    currentVersions.delete(accountId);
     return Number(result.numDeletedRows);
   }
 

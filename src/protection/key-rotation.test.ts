@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import { countingProvider, openTestProtection, type TestProtection } from "../../test/support/protection.js";
 import { STORES } from "../../test/support/stores.js";
 import { createSellerAccount, readContactEmail } from "../accounts/accounts-repo.js";
+import { createDataKeys } from "../crypto/data-keys.js";
+import { createFieldCipher } from "../crypto/field-cipher.js";
 import { rotateAccountDataKey, rotateKek } from "./key-rotation.js";
 
 const open: TestProtection[] = [];
@@ -115,16 +117,52 @@ for (const target of STORES) {
         fields: p.fields,
         secrets: p.secrets,
         audit: p.audit,
+        clock: p.clock,
       };
+      // Another process that already sealed for this account caches v1 as its current version.
+      const otherKeys = createDataKeys({
+        keystore: p.keystore,
+        provider: p.provider,
+        keyring: p.keyring,
+        clock: p.clock,
+      });
+      const other = createFieldCipher({ dataKeys: otherKeys });
+      const ref = { accountId: a, table: "seller_accounts", column: "contact_email", rowId: a };
+      expect(await other.seal(ref, "warm@brand.example")).toMatch(/^sp1:v1:/);
+      const early = await rotateAccountDataKey(deps, a, { batchSize: 1, actor: "test", onProgress: quiet });
+      // Other processes may still seal with v1 for the grace period: v1 stays until it is over.
+      expect(early).toMatchObject({ resumed: false, current: 2, resealed: 2, retired: [] });
+      expect(early.retirePendingUntil).toBe(new Date(p.clock.now().getTime() + 30_000).toISOString());
+      expect((await p.dataKeys.versions(a)).map((v) => `${v.version}:${v.status}`)).toEqual([
+        "1:previous",
+        "2:current",
+      ]);
+      // Within the grace period the other process still writes under v1 ...
+      const straggler = await other.seal(ref, "late@brand.example");
+      expect(straggler).toMatch(/^sp1:v1:/);
+      await p.data.database.db
+        .updateTable("seller_accounts")
+        .set({ contact_email: straggler })
+        .where("id", "=", a)
+        .execute();
+      // ... and the run after it re-seals that value before v1 is retired, so nothing is left unreadable.
+      p.clock.advance(30_000);
+      expect(await other.seal(ref, "fresh@brand.example")).toMatch(/^sp1:v2:/);
       const result = await rotateAccountDataKey(deps, a, { batchSize: 1, actor: "test", onProgress: quiet });
-      expect(result).toEqual({ resumed: false, current: 2, resealed: 2, retired: [1] });
+      expect(result).toEqual({
+        resumed: true,
+        current: 2,
+        resealed: 2, // the straggler and the account's secret (the vault re-seals every value it holds)
+        retired: [1],
+        retirePendingUntil: null,
+      });
       const row = await p.data.database.db
         .selectFrom("seller_accounts")
         .select("contact_email")
         .where("id", "=", a)
         .executeTakeFirstOrThrow();
       expect(row.contact_email).toMatch(/^sp1:v2:/);
-      expect(await readContactEmail(p.data.database.db, p.fields, a)).toBe("owner0@brand.example");
+      expect(await readContactEmail(p.data.database.db, p.fields, a)).toBe("late@brand.example");
       expect(await p.secrets.get(`lwa.refresh_token.${a}`, { component: "test" })).toBe("Atzr|refresh-0");
       const versions = await p.dataKeys.versions(a);
       expect(versions.map((v) => `${v.version}:${v.status}`)).toEqual(["1:retired", "2:current"]);
@@ -144,9 +182,21 @@ for (const target of STORES) {
         fields: p.fields,
         secrets: p.secrets,
         audit: p.audit,
+        clock: p.clock,
       };
-      const result = await rotateAccountDataKey(deps, a, { batchSize: 10, actor: "test", onProgress: quiet });
-      expect(result).toEqual({ resumed: true, current: 2, resealed: 2, retired: [1] });
+      const result = await rotateAccountDataKey(deps, a, {
+        batchSize: 10,
+        actor: "test",
+        onProgress: quiet,
+        graceMs: 0,
+      });
+      expect(result).toEqual({
+        resumed: true,
+        current: 2,
+        resealed: 2,
+        retired: [1],
+        retirePendingUntil: null,
+      });
     });
   });
 }

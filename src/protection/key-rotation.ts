@@ -1,12 +1,13 @@
 import { type Kysely, sql } from "kysely";
 import type { AuditSink } from "../audit/audit-sink.js";
-import type { DataKeys } from "../crypto/data-keys.js";
+import { CURRENT_VERSION_TTL_MS, type DataKeys } from "../crypto/data-keys.js";
 import type { FieldCipher } from "../crypto/field-cipher.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { KeystoreDB } from "../crypto/keystore-schema.js";
 import { SEALED_FORMAT } from "../crypto/sealed-format.js";
 import type { DB } from "../db/schema.js";
 import { SEALED_COLUMNS, type SealedColumn } from "../db/sealed-columns.js";
+import type { Clock } from "../platform/clock.js";
 import type { SecretsStore } from "../secrets/secrets-store.js";
 
 export type Progress = (phase: string, done: number, total: number | null) => void;
@@ -69,6 +70,7 @@ export interface DataKeyRotationDeps {
   fields: Pick<FieldCipher, "reseal">;
   secrets: Pick<SecretsStore, "resealForAccount">;
   audit: AuditSink;
+  clock: Clock;
   columns?: readonly SealedColumn[];
 }
 
@@ -77,6 +79,11 @@ export interface DataKeyRotationResult {
   current: number;
   resealed: number;
   retired: number[];
+  /**
+   * Set when old versions were re-sealed away but not yet retired: other processes may still seal with
+   * the version they cached as current until then. Run again after this time to retire them.
+   */
+  retirePendingUntil: string | null;
 }
 
 async function resealColumn(
@@ -120,7 +127,13 @@ async function resealColumn(
 export async function rotateAccountDataKey(
   deps: DataKeyRotationDeps,
   accountId: string,
-  options: { batchSize: number; actor: string; onProgress: Progress },
+  options: {
+    batchSize: number;
+    actor: string;
+    onProgress: Progress;
+    /** How long other processes may keep sealing with the old version (their current-version cache). */
+    graceMs?: number;
+  },
 ): Promise<DataKeyRotationResult> {
   const versions = await deps.dataKeys.versions(accountId);
   const currentRow = versions.find((v) => v.status === "current");
@@ -139,10 +152,19 @@ export async function rotateAccountDataKey(
   }
   resealed += await deps.secrets.resealForAccount(accountId, { actor: options.actor });
   const retired: number[] = [];
-  for (const v of await deps.dataKeys.versions(accountId)) {
-    if (v.status !== "previous") continue;
-    await deps.dataKeys.retire(accountId, v.version);
-    retired.push(v.version);
+  const after = await deps.dataKeys.versions(accountId);
+  const since = after.find((v) => v.version === current)?.created_at;
+  const safeAt = new Date(since ?? 0).getTime() + (options.graceMs ?? CURRENT_VERSION_TTL_MS);
+  const retirePendingUntil =
+    after.some((v) => v.status === "previous") && deps.clock.now().getTime() < safeAt
+      ? new Date(safeAt).toISOString()
+      : null;
+  if (retirePendingUntil === null) {
+    for (const v of after) {
+      if (v.status !== "previous") continue;
+      await deps.dataKeys.retire(accountId, v.version);
+      retired.push(v.version);
+    }
   }
   await deps.audit.record({
     action: "keys.rotate_data_key",
@@ -150,5 +172,5 @@ export async function rotateAccountDataKey(
     outcome: "success",
     target: { account: accountId, current: String(current) },
   });
-  return { resumed: Boolean(currentRow && pendingOld), current, resealed, retired };
+  return { resumed: Boolean(currentRow && pendingOld), current, resealed, retired, retirePendingUntil };
 }
