@@ -18,7 +18,7 @@ function scratch(): string {
 }
 
 /** Runs the CLI against one data dir (and PostgreSQL store when a URL is given). */
-function cliFor(dir: string, databaseUrl?: string) {
+function cliFor(dir: string, databaseUrl?: string, extraEnv: Record<string, string> = {}) {
   return async (argv: string[]) => {
     let stdout = "";
     let stderr = "";
@@ -27,6 +27,7 @@ function cliFor(dir: string, databaseUrl?: string) {
         SELLER_PILOT_DATA_DIR: path.join(dir, "data"),
         SELLER_PILOT_LOG_LEVEL: "warn",
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+        ...extraEnv,
       },
       cwd: dir,
       stdout: (t) => {
@@ -53,6 +54,9 @@ describe("seller-pilot backup (CLI)", () => {
       ["backup", "restore", "x.spbak"],
       ["backup", "restore", "x.spbak", "--to", "d", "--database-url", "postgres://h/db"],
       ["backup", "restore", "x.spbak", "--database-url", "mysql://h/db"],
+      // A password on the command line would be visible in ps.
+      ["backup", "restore", "x.spbak", "--database-url", "postgres://u:hunter2@h/db"],
+      ["backup", "restore", "x.spbak", "--database-url-env", "NOT_SET_ANYWHERE"],
       ["backup", "prune"],
       ["backup", "prune", "--keep-last", "0"],
       ["backup", "prune", "--keep-days", "two"],
@@ -131,9 +135,16 @@ for (const target of STORES.filter((s) => s.name === "postgres")) {
         () => live.drop(),
         () => into.drop(),
       );
-      const cli = cliFor(scratch(), live.url);
+      const cli = cliFor(scratch(), live.url, { RESTORE_TARGET_URL: into.url });
       expect((await cli(["backup", "create", "--out", "pg.spbak"])).code).toBe(0);
-      const restored = await cli(["backup", "restore", "pg.spbak", "--database-url", into.url, "--json"]);
+      const restored = await cli([
+        "backup",
+        "restore",
+        "pg.spbak",
+        "--database-url-env",
+        "RESTORE_TARGET_URL",
+        "--json",
+      ]);
       expect(restored.code).toBe(0);
       expect(restored.json()).toMatchObject({ source: "postgres", target: "postgres" });
       const drill = await cli(["backup", "drill"]);

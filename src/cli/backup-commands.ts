@@ -38,6 +38,14 @@ function defaultArchivePath(dataDir: string, now: Date): string {
   return path.join(dataDir, "backups", `seller-pilot-${now.toISOString().replace(/[:.]/g, "-")}.spbak`);
 }
 
+function hasPassword(url: string): boolean {
+  try {
+    return new URL(url).password !== "";
+  } catch {
+    return false;
+  }
+}
+
 export function registerBackupCommands(program: Command, io: CliIo, setExit: SetExit): void {
   const backup = program
     .command("backup")
@@ -100,38 +108,65 @@ export function registerBackupCommands(program: Command, io: CliIo, setExit: Set
     )
     .argument("<file>", "the archive")
     .option("--to <dir>", "an empty (or new) directory: creates <dir>/seller-pilot.db")
-    .option("--database-url <url>", "an empty PostgreSQL database (postgres://...)")
+    .option(
+      "--database-url <url>",
+      "an empty PostgreSQL database (postgres://..., without a password: use PGPASSWORD, ~/.pgpass or --database-url-env)",
+    )
+    .option("--database-url-env <name>", "read the target database URL from this environment variable")
     .option("--json", "print the outcome as JSON", false)
-    .action(async (file: string, options: { to?: string; databaseUrl?: string; json: boolean }) => {
-      if ((options.to === undefined) === (options.databaseUrl === undefined)) {
-        usage(io, setExit, "give exactly one of --to DIR or --database-url URL");
-        return;
-      }
-      if (options.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(options.databaseUrl)) {
-        usage(io, setExit, "--database-url must be a postgres:// URL");
-        return;
-      }
-      const target: RestoreTarget = options.databaseUrl
-        ? { kind: "postgres", url: options.databaseUrl }
-        : { kind: "sqlite", dir: path.resolve(io.cwd, options.to as string) };
-      setExit(
-        await withRuntime(io, options.json, async (rt) => {
-          const result = await createBackupRestorer(backupDeps(rt)).restore(
-            path.resolve(io.cwd, file),
-            target,
-            {
-              onProgress: progressPrinter(io.stderr),
-            },
+    .action(
+      async (
+        file: string,
+        options: { to?: string; databaseUrl?: string; databaseUrlEnv?: string; json: boolean },
+      ) => {
+        const given = [options.to, options.databaseUrl, options.databaseUrlEnv].filter(
+          (o) => o !== undefined,
+        );
+        if (given.length !== 1) {
+          usage(io, setExit, "give exactly one of --to DIR, --database-url URL or --database-url-env NAME");
+          return;
+        }
+        const databaseUrl =
+          options.databaseUrlEnv === undefined ? options.databaseUrl : io.env[options.databaseUrlEnv];
+        if (options.databaseUrlEnv !== undefined && !databaseUrl) {
+          usage(io, setExit, `the environment variable ${options.databaseUrlEnv.slice(0, 64)} is not set`);
+          return;
+        }
+        if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+          usage(io, setExit, "the target database URL must be a postgres:// URL");
+          return;
+        }
+        // Command lines are visible to every local user (ps, /proc): a password there would leak.
+        if (options.databaseUrl !== undefined && hasPassword(options.databaseUrl)) {
+          usage(
+            io,
+            setExit,
+            "--database-url must not carry a password (it would show in ps); use PGPASSWORD, ~/.pgpass or --database-url-env",
           );
-          if (options.json) writeJson(io, result);
-          else
-            io.stdout(
-              `Restored backup ${result.id} (created ${result.createdAt}) into ${result.location}; every table matches its manifest.\nTables: ${tableSummary(result.tables)}.\nSealed values open only with this instance's vault (secrets.db / vault tables) and master key.\n`,
+          return;
+        }
+        const target: RestoreTarget = databaseUrl
+          ? { kind: "postgres", url: databaseUrl }
+          : { kind: "sqlite", dir: path.resolve(io.cwd, options.to as string) };
+        setExit(
+          await withRuntime(io, options.json, async (rt) => {
+            const result = await createBackupRestorer(backupDeps(rt)).restore(
+              path.resolve(io.cwd, file),
+              target,
+              {
+                onProgress: progressPrinter(io.stderr),
+              },
             );
-          return EXIT.ok;
-        }),
-      );
-    });
+            if (options.json) writeJson(io, result);
+            else
+              io.stdout(
+                `Restored backup ${result.id} (created ${result.createdAt}) into ${result.location}; every table matches its manifest.\nTables: ${tableSummary(result.tables)}.\nSealed values open only with this instance's vault (secrets.db / vault tables) and master key.\n`,
+              );
+            return EXIT.ok;
+          }),
+        );
+      },
+    );
 
   backup
     .command("drill")
