@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { KekRecord, KeyProvider } from "../crypto/key-provider.js";
 import type { Keyring } from "../crypto/keyring.js";
 import type { KeystoreDB } from "../crypto/keystore-schema.js";
+import { isKmsRefusal } from "../crypto/kms-key-provider.js";
 import type { MasterKey } from "../crypto/master-key.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import { type ArchiveHeader, backupKeyContext } from "./archive-format.js";
@@ -67,10 +68,17 @@ export function backupKeyOpener(deps: BackupKeyDeps): KeyOpener {
         backupKeyContext(header.backupId),
       );
     } catch (err) {
-      // A provider outage is not a missing key: let KEY_PROVIDER_FAILED through as it is.
       if (isAppError(err) && (err.code === "CIPHERTEXT_TAMPERED" || err.code === "CIPHERTEXT_MALFORMED")) {
         throw unavailable(
           `KEK v${header.kekVersion} of this instance does not open this backup's key: it was written by another instance or under another master key.${elsewhere}`,
+          err,
+        );
+      }
+      // KMS refusing the key (access revoked, key disabled or deleted) means this backup cannot be opened
+      // from here; an outage (throttling, timeout) is not a missing key, so KEY_PROVIDER_FAILED stays as is.
+      if (isKmsRefusal(err)) {
+        throw unavailable(
+          `KMS refused to unwrap this backup's key under KEK v${header.kekVersion} (${err instanceof Error ? err.message : "refused"}): check the KMS key's state and this instance's access to it.${elsewhere}`,
           err,
         );
       }

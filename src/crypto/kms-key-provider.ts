@@ -4,13 +4,38 @@ import {
   type KMSClient,
   ReEncryptCommand,
 } from "@aws-sdk/client-kms";
-import { AppError } from "../platform/errors.js";
+import { AppError, isAppError } from "../platform/errors.js";
 import type { EncryptionContext, KekRecord, KeyProvider } from "./key-provider.js";
 
 export interface KmsProviderOptions {
   client: Pick<KMSClient, "send">;
   /** The KMS key new KEK versions use. Point it at a new key and run `keys rotate` to move to it. */
   keyId: string;
+}
+
+/**
+ * KMS answers that say "not for you" about a key (revoked access, disabled or deleted key, a ciphertext it
+ * will not open), as opposed to an outage (throttling, timeouts, KMSInternalException) worth retrying.
+ */
+const KMS_REFUSALS: ReadonlySet<string> = new Set([
+  "AccessDeniedException",
+  "DisabledException",
+  "IncorrectKeyException",
+  "InvalidCiphertextException",
+  "InvalidGrantTokenException",
+  "InvalidKeyUsageException",
+  "KMSInvalidStateException",
+  "NotFoundException",
+]);
+
+/** True when a KEY_PROVIDER_FAILED came from KMS refusing the key rather than failing to answer. */
+export function isKmsRefusal(err: unknown): boolean {
+  return (
+    isAppError(err) &&
+    err.code === "KEY_PROVIDER_FAILED" &&
+    err.cause instanceof Error &&
+    KMS_REFUSALS.has(err.cause.name)
+  );
 }
 
 function kmsFailure(operation: string, err: unknown): AppError {
