@@ -111,6 +111,30 @@ module.exports = {
       to: { path: "^src/(sync|access)/.*-repo\\.ts$" },
     },
     {
+      name: "access-layer-below-http",
+      severity: "error",
+      comment:
+        "src/access decides who may do what; routes and jobs import it, never the reverse (it must not depend on HTTP plumbing).",
+      from: { path: "^src/access/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^src/http/" },
+    },
+    {
+      name: "only-audit-writes-the-audit-log",
+      comment:
+        "Audit tables are written only through src/audit's repository (appends, retention); everyone else records through an AuditSink.",
+      severity: "error",
+      from: { path: "^src/", pathNot: ["^src/audit/", "\\.test\\.ts$"] },
+      to: { path: "^src/audit/audit-repo\\.ts$" },
+    },
+    {
+      name: "audit-below-features",
+      severity: "error",
+      comment:
+        "The audit log knows stores, keys and the clock, never features or HTTP (every feature depends on it).",
+      from: { path: "^src/audit/", pathNot: "\\.test\\.ts$" },
+      to: { path: "^src/(?!audit/|db/|crypto/|platform/|config/)" },
+    },
+    {
       name: "no-orphans",
       severity: "warn",
       comment: "A module nothing imports is dead code or a missing wire-up.",
@@ -120,6 +144,7 @@ module.exports = {
           "\\.(test|e2e\\.test)\\.ts$",
           "\\.d\\.ts$",
           "^src/main\\.ts$",
+          "^sandbox/main\\.ts$",
           "(^|/)vite\\.config\\.ts$",
           "^bench/run\\.ts$",
           "^web/src/main\\.tsx$",

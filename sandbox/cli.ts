@@ -103,7 +103,11 @@ function parseRateLimits(specs: readonly string[]): Partial<Record<Operation, Us
 export async function startSandboxFromArgs(
   argv: readonly string[],
   io: SandboxIo,
-): Promise<RunningSandbox | 2> {
+): Promise<RunningSandbox | 0 | 2> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    io.stdout(`${SANDBOX_USAGE}\n`);
+    return 0;
+  }
   let options: SandboxOptions & { port: number };
   try {
     options = parseSandboxArgs(argv, io.env);

@@ -6,8 +6,8 @@ const running = await startSandboxFromArgs(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 });
-if (running === 2) {
-  process.exitCode = 2;
+if (running === 0 || running === 2) {
+  process.exitCode = running;
 } else {
   const stop = () => {
     void running.close().then(() => process.exit(0));

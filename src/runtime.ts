@@ -1,5 +1,6 @@
 import type { KMSClient } from "@aws-sdk/client-kms";
-import { type AuditSink, loggerAuditSink } from "./audit/audit-sink.js";
+import { type AuditLog, createDatabaseAuditSink } from "./audit/audit-log.js";
+import type { AuditSink } from "./audit/audit-sink.js";
 import type { Config } from "./config/config.js";
 import { createDataKeys, type DataKeys } from "./crypto/data-keys.js";
 import { createFieldCipher, type FieldCipher } from "./crypto/field-cipher.js";
@@ -58,6 +59,7 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
   const master = await loadMasterKey(config.masterKey);
   const database = await openDatabase(config.database, master.key);
   let vault: Database<VaultDB> | null = null;
+  let audit: AuditLog | null = null;
   try {
     const data = await migrateToLatest(database.db);
     vault = await openVault(config, master.key);
@@ -68,7 +70,8 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
     const keyring = createKeyring({ provider, clock });
     const dataKeys = createDataKeys({ keystore: keystoreView(vault.db), provider, keyring, clock });
     const fields = createFieldCipher({ dataKeys });
-    const audit = loggerAuditSink(logger);
+    // After the migrations: the hash-chained log lives in the data store. close() flushes and seals it.
+    audit = createDatabaseAuditSink({ database, clock, master: master.key, logger });
     const secrets = createSecretsStore({
       vault: vault.db,
       fields,
@@ -84,6 +87,7 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
       });
     }
     const openedVault = vault;
+    const openedAudit = audit;
     return {
       config,
       clock,
@@ -96,13 +100,18 @@ export async function openRuntime(deps: RuntimeDeps): Promise<Runtime> {
       dataKeys,
       fields,
       secrets,
-      audit,
+      audit: openedAudit,
       async close() {
-        await openedVault.close();
-        await database.close();
+        try {
+          await openedAudit.close();
+        } finally {
+          await openedVault.close();
+          await database.close();
+        }
       },
     };
   } catch (err) {
+    await audit?.close().catch(() => undefined);
     await vault?.close();
     await database.close();
     throw err;

@@ -20,6 +20,8 @@ export interface NewSellerAccount {
   region: Region;
   sellingPartnerId?: string | null;
   contactEmail?: string | null;
+  /** The owning organisation; without one, nobody can be given a role on the account. */
+  organisationId?: string | null;
 }
 
 const contactRef = (id: string) => ({
@@ -45,6 +47,7 @@ export async function createSellerAccount(
       region: input.region,
       status: "active",
       selling_partner_id: input.sellingPartnerId ?? null,
+      organisation_id: input.organisationId ?? null,
       contact_email: input.contactEmail ? await fields.seal(contactRef(id), input.contactEmail) : null,
       created_at: at,
       updated_at: at,

@@ -1,11 +1,13 @@
 import { Command, CommanderError } from "commander";
 import { packageVersion } from "../platform/paths.js";
 import { registerAccountCommands } from "./account-commands.js";
+import { registerAuditCommands } from "./audit-commands.js";
 import { registerBackupCommands } from "./backup-commands.js";
 import { doctorCommand } from "./doctor-command.js";
 import { type CliIo, EXIT, type SetExit } from "./io.js";
 import { registerKeyCommands } from "./key-commands.js";
 import { migrateCommand } from "./migrate-command.js";
+import { registerSandboxCommand } from "./sandbox-command.js";
 import { startCommand } from "./start-command.js";
 
 /** A command group: adds its commands to the program. */
@@ -35,6 +37,8 @@ const REGISTRARS: readonly CommandRegistrar[] = [
   registerAccountCommands,
   registerKeyCommands,
   registerBackupCommands,
+  registerSandboxCommand,
+  registerAuditCommands,
 ];
 
 function configure(command: Command, io: CliIo): void {

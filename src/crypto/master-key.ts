@@ -14,6 +14,7 @@ export const KEY_PURPOSES = [
   "backups",
   "audit-signing",
   "key-wrapping",
+  "session-csrf",
 ] as const;
 export type KeyPurpose = (typeof KEY_PURPOSES)[number];
 

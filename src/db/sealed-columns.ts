@@ -15,6 +15,9 @@ export interface SealedColumn {
 
 export const SEALED_COLUMNS: readonly SealedColumn[] = [
   { table: "seller_accounts", column: "contact_email", idColumn: "id", accountColumn: "id" },
+  // Identity: credentials — TOTP secrets, sealed under the instance account's data key.
+  { table: "mfa_totp", column: "secret", idColumn: "user_id", accountColumn: "account_id" },
+  { table: "pii_reveal_grants", column: "note", idColumn: "id", accountColumn: "seller_account_id" },
 ];
 
 /** Tables that hold rows of one seller account, deleted with it (children first). */

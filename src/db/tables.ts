@@ -16,8 +16,17 @@ export interface TableSpec {
 /** Parents before children: a restore inserts in this order, so foreign keys always find their row. */
 export const TABLES = [
   { name: "instance_settings", primaryKey: ["key"], backup: { include: true } },
+  // Identity: organisations own seller accounts, so they are restored first (migration 0005).
+  { name: "organisations", primaryKey: ["id"], backup: { include: true } },
   { name: "seller_accounts", primaryKey: ["id"], backup: { include: true } },
   { name: "deletion_receipts", primaryKey: ["id"], backup: { include: true } },
+  // Identity: users and access (migration 0005), parents before children.
+  { name: "users", primaryKey: ["id"], backup: { include: true } },
+  { name: "memberships", primaryKey: ["user_id", "seller_account_id"], backup: { include: true } },
+  { name: "invitations", primaryKey: ["id"], backup: { include: true } },
+  { name: "access_reviews", primaryKey: ["id"], backup: { include: true } },
+  { name: "access_review_items", primaryKey: ["id"], backup: { include: true } },
+  { name: "pii_reveal_grants", primaryKey: ["id"], backup: { include: true } },
   {
     name: "backups",
     primaryKey: ["id"],
@@ -28,6 +37,30 @@ export const TABLES = [
         "restored catalog would point at files the target does not have and pin KEK versions it does not need",
     },
   },
+  // Identity: credentials (migration 0006)
+  { name: "user_passwords", primaryKey: ["user_id"], backup: { include: true } },
+  { name: "password_history", primaryKey: ["id"], backup: { include: true } },
+  { name: "mfa_totp", primaryKey: ["user_id"], backup: { include: true } },
+  { name: "recovery_codes", primaryKey: ["id"], backup: { include: true } },
+  { name: "passkey_credentials", primaryKey: ["id"], backup: { include: true } },
+  {
+    name: "webauthn_challenges",
+    primaryKey: ["challenge"],
+    backup: { include: false, reason: "single-use ceremony challenges that expire within minutes" },
+  },
+  { name: "login_failures", primaryKey: ["user_id"], backup: { include: true } },
+  {
+    name: "sessions",
+    primaryKey: ["id"],
+    backup: {
+      include: false,
+      reason: "a restore must not revive sessions signed out since the backup: everyone signs in again",
+    },
+  },
+  { name: "api_tokens", primaryKey: ["id"], backup: { include: true } },
+  // Audit log (migration 0004): backed up, so a restore keeps the chain; its triggers allow the inserts.
+  { name: "audit_entries", primaryKey: ["seq"], backup: { include: true } },
+  { name: "audit_checkpoints", primaryKey: ["seq", "kind"], backup: { include: true } },
 ] as const satisfies readonly TableSpec[];
 
 /** Tables Kysely's migrator keeps; a restore recreates them by running the migrations. */

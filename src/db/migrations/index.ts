@@ -2,10 +2,16 @@ import type { Migration } from "kysely";
 import * as m0001 from "./0001-instance-settings.js";
 import * as m0002 from "./0002-seller-accounts.js";
 import * as m0003 from "./0003-backups.js";
+import * as m0004 from "./0004-audit-log.js";
+import * as m0005 from "./0005-identity.js";
+import * as m0006 from "./0006-credentials.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0001-instance-settings": m0001,
   "0002-seller-accounts": m0002,
   "0003-backups": m0003,
+  "0004-audit-log": m0004,
+  "0005-identity": m0005,
+  "0006-credentials": m0006,
 };
