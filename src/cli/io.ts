@@ -8,6 +8,8 @@ export interface CliIo {
   cwd: string;
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** The whole of stdin (for `--password-stdin`); absent where the process has none to offer. */
+  readStdin?: () => Promise<string>;
 }
 
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -4,6 +4,7 @@ import { registerAccountCommands } from "./account-commands.js";
 import { registerAuditCommands } from "./audit-commands.js";
 import { registerBackupCommands } from "./backup-commands.js";
 import { doctorCommand } from "./doctor-command.js";
+import { registerIdentityCommands } from "./identity-commands.js";
 import { type CliIo, EXIT, type SetExit } from "./io.js";
 import { registerKeyCommands } from "./key-commands.js";
 import { migrateCommand } from "./migrate-command.js";
@@ -35,6 +36,7 @@ function registerCoreCommands(program: Command, io: CliIo, setExit: SetExit): vo
 const REGISTRARS: readonly CommandRegistrar[] = [
   registerCoreCommands,
   registerAccountCommands,
+  registerIdentityCommands,
   registerKeyCommands,
   registerBackupCommands,
   registerSandboxCommand,

@@ -17,7 +17,7 @@ import {
   listItems,
   markReviewCompleted,
 } from "./access-review-repo.js";
-import type { IdentityService } from "./identity-service.js";
+import { type IdentityService, transactAuditingRefusals } from "./identity-service.js";
 import { type Principal, principalLabel } from "./invitations.js";
 import { findMembership, listMembershipsOfOrganisation } from "./memberships-repo.js";
 import { listOrganisationAccountIds, listOrganisations, requireOrganisation } from "./organisations-repo.js";
@@ -144,7 +144,7 @@ export function createAccessReviews(deps: AccessReviewsDeps) {
       }
       const stored = decision === "confirm" ? "confirmed" : "revoked";
       const now = clock.now();
-      await db.transaction().execute(async (trx) => {
+      await transactAuditingRefusals(db, audit, async (trx) => {
         if (!(await decideItem(trx, item.id, stored, principalLabel(by), now))) {
           throw new AppError("REVIEW_ITEM_DECIDED");
         }

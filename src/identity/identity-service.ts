@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Authorizer } from "../access/authorize.js";
 import { canGrant, parseRole, permissionsOf, permissionsOfStored, type Role } from "../access/roles.js";
-import type { AuditSink } from "../audit/audit-sink.js";
+import type { AuditEvent, AuditSink } from "../audit/audit-sink.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -43,6 +43,34 @@ function narrows(from: string, to: Role): boolean {
   return false;
 }
 
+/**
+ * A refusal decided inside a transaction. Its audit entry is written after the transaction ends: on
+ * SQLite the store has one connection, so an audit append from inside the transaction would wait for the
+ * transaction, which waits for the append.
+ */
+export class RefusedInTransaction extends AppError {
+  constructor(
+    code: "LAST_OWNER",
+    readonly event: AuditEvent,
+  ) {
+    super(code);
+  }
+}
+
+/** Runs `work` in a transaction; a refusal raised inside it is audited once the transaction is over. */
+export async function transactAuditingRefusals<T>(
+  db: Kysely<DB>,
+  audit: AuditSink,
+  work: (trx: Kysely<DB>) => Promise<T>,
+): Promise<T> {
+  try {
+    return await db.transaction().execute(work);
+  } catch (err) {
+    if (err instanceof RefusedInTransaction) await audit.record(err.event);
+    throw err;
+  }
+}
+
 export function createIdentityService(deps: IdentityServiceDeps) {
   const { db, clock, audit, authorizer, revokeUserCredentials } = deps;
   const invitations = createInvitations(deps);
@@ -50,11 +78,21 @@ export function createIdentityService(deps: IdentityServiceDeps) {
   async function refuse(
     by: Principal,
     action: string,
-    code: "ROLE_ESCALATION" | "LAST_OWNER" | "USER_NOT_FOUND" | "MEMBERSHIP_NOT_FOUND",
+    code: "ROLE_ESCALATION" | "USER_NOT_FOUND" | "MEMBERSHIP_NOT_FOUND",
     target: Record<string, string>,
   ): Promise<AppError> {
     await audit.record({ action, actor: principalLabel(by), outcome: "denied", target, reason: code });
     return new AppError(code);
+  }
+
+  function refuseInTransaction(by: Principal, action: string, target: Record<string, string>) {
+    return new RefusedInTransaction("LAST_OWNER", {
+      action,
+      actor: principalLabel(by),
+      outcome: "denied",
+      target,
+      reason: "LAST_OWNER",
+    });
   }
 
   /**
@@ -95,7 +133,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
     if (membership.role === "owner" && (await countActiveOwners(trx, membership.accountId)) <= 1) {
       const user = await findUser(trx, membership.userId);
       if (user?.status === "active") {
-        throw await refuse(by, action, "LAST_OWNER", {
+        throw refuseInTransaction(by, action, {
           account: membership.accountId,
           user: membership.userId,
         });
@@ -143,7 +181,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       await checkManager(by, action, input.accountId, before ? [role, before.role] : [role]);
       const user = await userOfAccount(by, action, input.userId, input.accountId);
       if (user.status !== "active") throw new AppError("USER_DISABLED");
-      const membership = await db.transaction().execute(async (trx) => {
+      const membership = await transactAuditingRefusals(db, audit, async (trx) => {
         await lockAccountMemberships(trx, input.accountId);
         const current = await findMembership(trx, input.userId, input.accountId);
         if (
@@ -151,7 +189,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
           role !== "owner" &&
           (await countActiveOwners(trx, input.accountId)) <= 1
         ) {
-          throw await refuse(by, action, "LAST_OWNER", { account: input.accountId, user: input.userId });
+          throw refuseInTransaction(by, action, { account: input.accountId, user: input.userId });
         }
         const next = await putMembership(
           trx,
@@ -181,7 +219,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
       const membership = await findMembership(db, input.userId, input.accountId);
       await checkManager(by, action, input.accountId, membership ? [membership.role] : []);
       if (!membership) throw await refuse(by, action, "MEMBERSHIP_NOT_FOUND", { account: input.accountId });
-      await db.transaction().execute((trx) => revokeMembership(trx, by, action, membership));
+      await transactAuditingRefusals(db, audit, (trx) => revokeMembership(trx, by, action, membership));
       await audit.record({
         action,
         actor: principalLabel(by),
@@ -217,7 +255,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
         throw new AppError("USER_NOT_FOUND");
       }
       if (!user) throw new AppError("USER_NOT_FOUND");
-      await db.transaction().execute(async (trx) => {
+      await transactAuditingRefusals(db, audit, async (trx) => {
         for (const m of memberships) {
           if (m.role === "owner") await lockAccountMemberships(trx, m.accountId);
           if (
@@ -225,7 +263,7 @@ export function createIdentityService(deps: IdentityServiceDeps) {
             user.status === "active" &&
             (await countActiveOwners(trx, m.accountId)) <= 1
           ) {
-            throw await refuse(by, action, "LAST_OWNER", { account: m.accountId, user: userId });
+            throw refuseInTransaction(by, action, { account: m.accountId, user: userId });
           }
         }
         await markUserDisabled(trx, userId, clock.now());

@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import { type Actor, createAuthorizer } from "../../src/access/authorize.js";
 import type { Role } from "../../src/access/roles.js";
 import { createSellerAccount } from "../../src/accounts/accounts-repo.js";
+import { createDatabaseAuditSink } from "../../src/audit/audit-log.js";
 import type { AuditEvent, AuditSink } from "../../src/audit/audit-sink.js";
 import type { DB } from "../../src/db/schema.js";
 import { revokeApiTokensForUser } from "../../src/identity/api-tokens.js";
@@ -14,12 +15,17 @@ import { createUser } from "../../src/identity/users-repo.js";
 import { openTestProtection, type TestProtection } from "./protection.js";
 import type { StoreName } from "./stores.js";
 
-/** An AuditSink that keeps events in memory: a test implementation of the interface, not of our logic. */
-export function collectingAudit(): AuditSink & { events: AuditEvent[] } {
+/**
+ * An AuditSink that keeps events in memory — and, given the real log, appends there first, so tests see
+ * what the production sink does (including SQLite's single connection: an append from inside an open
+ * transaction would hang).
+ */
+export function collectingAudit(inner?: AuditSink): AuditSink & { events: AuditEvent[] } {
   const events: AuditEvent[] = [];
   return {
     events,
     async record(event) {
+      await inner?.record(event);
       events.push(structuredClone(event));
     },
   };
@@ -55,7 +61,8 @@ export async function openIdentityWorld(store: StoreName): Promise<IdentityWorld
   const p = await openTestProtection(store);
   const db = p.data.database.db;
   const now = p.clock.now();
-  const audit = collectingAudit();
+  const log = createDatabaseAuditSink({ database: p.data.database, clock: p.clock, master: p.master });
+  const audit = collectingAudit(log);
   const authorizer = createAuthorizer({ audit });
   const revokeUserCredentials: RevokeUserCredentials = async (trx, userId) => {
     await revokeSessionsForUser(trx, userId);
