@@ -1,5 +1,9 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { type DeclaredRoute, recordRoutes } from "./access/route-permissions.js";
+import { accountRoutes, auditReadScope } from "./accounts/account-routes.js";
+import { auditRoutes } from "./audit/audit-routes.js";
+import type { AuditSink } from "./audit/audit-sink.js";
 import type { Config } from "./config/config.js";
 import type { Database } from "./db/database.js";
 import { registerErrorHandling, sendError } from "./http/error-handler.js";
@@ -7,9 +11,15 @@ import { openApiRoute, registerOpenApi } from "./http/openapi.js";
 import { registerSecurityHeaders } from "./http/security-headers.js";
 import { TLS_MIN_VERSION, TLS12_CIPHERS, type TlsMaterial } from "./http/tls.js";
 import { registerWebApp } from "./http/web-app.js";
+import { accessReviewRoutes } from "./identity/access-review-routes.js";
+import { authRoutes } from "./identity/auth-routes.js";
+import { registerAuthentication, requireActor } from "./identity/authentication.js";
+import { teamRoutes } from "./identity/team-routes.js";
+import { tokenRoutes } from "./identity/token-routes.js";
 import type { Clock } from "./platform/clock.js";
 import { newRequestId } from "./platform/ids.js";
 import type { Logger } from "./platform/logger.js";
+import type { Services } from "./services.js";
 import { securityTxtRoutes } from "./system/security-txt.js";
 import { systemRoutes } from "./system/system-routes.js";
 
@@ -22,6 +32,22 @@ export interface AppDeps {
   version: string;
   /** Directory of the built web app; null serves the API alone. */
   webRoot: string | null;
+  /**
+   * Identity, access and audit. Without it the app serves its public routes only (benchmarks of the bare
+   * stack); authentication still fails closed for any route that declares more than `public`.
+   */
+  identity?: AppIdentity;
+}
+
+export interface AppIdentity {
+  /** Identity and access services over the same store (createServices). */
+  services: Services;
+  /** The hash-chained audit log the services record into. */
+  audit: AuditSink;
+  /** The instance's audit signing key (SPKI base64): the only signatures POST /api/audit/verify trusts. */
+  auditPublicKey: string;
+  /** Requests per IP and minute on sign-in, second-factor, enrollment and invitation routes (default 10). */
+  authRateLimit?: number;
 }
 
 /** Wires the HTTPS application. Listening is the caller's business (see server.ts). */
@@ -58,15 +84,56 @@ export async function buildApp(deps: AppDeps) {
     reply.header("x-request-id", request.id);
   });
 
+  // Before any route: from here on a route without an access declaration fails start-up.
+  const { identity } = deps;
+  const db = deps.database.db;
+  await registerAuthentication(app, {
+    db,
+    credentials: identity
+      ? {
+          sessions: identity.services.modules.sessions,
+          apiTokens: identity.services.modules.apiTokens,
+          authorizer: identity.services.authorizer,
+        }
+      : null,
+  });
+
+  // The route table with each route's declaration (tests generate their access checks from it).
+  const declaredRoutes = recordRoutes(app);
+
   await registerSecurityHeaders(app);
   await registerOpenApi(app, deps.version);
 
   openApiRoute(app);
   await app.register(systemRoutes({ config: deps.config, database: deps.database, version: deps.version }));
   await app.register(securityTxtRoutes({ config: deps.config, clock: deps.clock }));
+  if (identity) {
+    const { services } = identity;
+    await app.register(
+      authRoutes({
+        db,
+        clock: deps.clock,
+        config: deps.config,
+        services,
+        rateLimit: identity.authRateLimit ?? 10,
+      }),
+    );
+    await app.register(accountRoutes({ db }));
+    await app.register(teamRoutes({ db, services }));
+    await app.register(tokenRoutes({ services }));
+    await app.register(accessReviewRoutes({ db, services }));
+    await app.register(
+      auditRoutes({
+        db,
+        audit: identity.audit,
+        trustedPublicKeys: [identity.auditPublicKey],
+        scope: (request) => auditReadScope(db, requireActor(request)),
+      }),
+    );
+  }
   await registerWebApp(app, deps.webRoot);
 
-  return app;
+  return Object.assign(app, { declaredRoutes: declaredRoutes as readonly DeclaredRoute[] });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

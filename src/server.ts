@@ -1,5 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { buildApp } from "./app.js";
+import { auditSigner } from "./audit/audit-chain.js";
 import type { Config } from "./config/config.js";
 import { isDemoMode } from "./config/config.js";
 import { createRedirectServer } from "./http/redirect-server.js";
@@ -8,6 +9,7 @@ import type { Clock } from "./platform/clock.js";
 import type { Logger } from "./platform/logger.js";
 import { packageVersion, webDistDir } from "./platform/paths.js";
 import { openRuntime } from "./runtime.js";
+import { createServices } from "./services.js";
 import { ensureInstanceIdentity } from "./settings/instance.js";
 
 export interface ServerDeps {
@@ -48,7 +50,20 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     }
 
     const version = packageVersion();
-    const app = await buildApp({ config, logger, database, clock, tls, version, webRoot: webDistDir() });
+    const app = await buildApp({
+      config,
+      logger,
+      database,
+      clock,
+      tls,
+      version,
+      webRoot: webDistDir(),
+      identity: {
+        services: createServices(runtime),
+        audit: runtime.audit,
+        auditPublicKey: auditSigner(master.key).publicKey,
+      },
+    });
     await app.listen({ host: config.host, port: config.port });
     const port = (app.server.address() as AddressInfo).port;
 

@@ -205,6 +205,9 @@ describe("routes that throw or log what they receive (buildApp, level trace)", (
   const boomCanary = canary("Boom");
   const causeCanary = canary("Cause");
 
+  // Every route declares its access or start-up fails; these test routes are public.
+  const PUBLIC = { config: { permission: "public" as const } };
+
   beforeAll(async () => {
     const config = loadConfig({ SELLER_PILOT_DATA_DIR: tmp.dir }, tmp.dir);
     store = await openTestStore("sqlite");
@@ -218,23 +221,23 @@ describe("routes that throw or log what they receive (buildApp, level trace)", (
       version: "0.1.0-test",
       webRoot: null,
     });
-    app.get("/boom", async () => {
+    app.get("/boom", PUBLIC, async () => {
       throw new Error(`refresh failed for Atzr|${boomCanary}`);
     });
-    app.get("/boom-cause", async () => {
+    app.get("/boom-cause", PUBLIC, async () => {
       throw new Error("token exchange failed", {
         cause: new Error(`client secret amzn1.oa2-cs.v1.${causeCanary} rejected`),
       });
     });
-    app.post("/echo-body", async (request) => {
+    app.post("/echo-body", PUBLIC, async (request) => {
       request.log.info({ body: request.body }, "received body");
       return { received: true };
     });
-    app.get("/echo-headers", async (request) => {
+    app.get("/echo-headers", PUBLIC, async (request) => {
       request.log.info({ headers: request.headers }, "received headers");
       return { received: true };
     });
-    app.get("/echo-query", async (request) => {
+    app.get("/echo-query", PUBLIC, async (request) => {
       request.log.info({ query: request.query, params: request.params }, "received query");
       return { received: true };
     });

@@ -35,11 +35,24 @@ describe("route permission declarations", () => {
     await app.close();
   });
 
-  it("accepts exactly the catalog plus public and authenticated", () => {
+  it("accepts exactly the catalog plus public, session:pending and authenticated", () => {
     for (const p of PERMISSIONS) expect(isRouteAccess(p)).toBe(true);
     expect(isRouteAccess("public")).toBe(true);
+    expect(isRouteAccess("session:pending")).toBe(true);
     expect(isRouteAccess("authenticated")).toBe(true);
-    for (const bad of ["", "orders", "ORDERS:READ", "*", null, undefined, 1, {}])
+    for (const bad of [
+      "",
+      "orders",
+      "ORDERS:READ",
+      "*",
+      "session",
+      "pending",
+      "session:active",
+      null,
+      undefined,
+      1,
+      {},
+    ])
       expect(isRouteAccess(bad)).toBe(false);
     expect(routeAccess(undefined)).toBeNull();
     expect(routeAccess({ permission: "orders:ship" })).toBe("orders:ship");

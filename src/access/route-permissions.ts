@@ -4,10 +4,11 @@ import { isPermission, type Permission } from "./permissions.js";
 /**
  * What a route requires, declared in its own definition: `{ config: { permission: "orders:read" } }`.
  * `public` needs nothing (health, security.txt); `authenticated` needs a signed-in, MFA-verified actor but
- * no account permission (the caller's own profile). Anything that touches a seller account names a
- * permission from the catalog.
+ * no account permission (the caller's own profile); `session:pending` also admits a session that has not
+ * finished the second factor (only the MFA, enrollment and password-change steps). Anything that touches a
+ * seller account names a permission from the catalog.
  */
-export type RouteAccess = Permission | "public" | "authenticated";
+export type RouteAccess = Permission | "public" | "session:pending" | "authenticated";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -23,7 +24,9 @@ export interface DeclaredRoute {
 }
 
 export function isRouteAccess(value: unknown): value is RouteAccess {
-  return value === "public" || value === "authenticated" || isPermission(value);
+  return (
+    value === "public" || value === "session:pending" || value === "authenticated" || isPermission(value)
+  );
 }
 
 /** The route's declaration, read at run time (a misspelt permission in untyped code counts as none). */

@@ -13,7 +13,21 @@ export async function registerOpenApi(app: HttpsApp, version: string): Promise<v
         description:
           'The JSON API of a Seller Pilot instance. Errors are always {"error":{"code","message","requestId"}} with a stable code.',
       },
-      tags: [{ name: "system", description: "Health, readiness and instance information" }],
+      tags: [
+        { name: "system", description: "Health, readiness and instance information" },
+        { name: "auth", description: "Sign-in, second factors, enrollment, sessions, invitations" },
+        { name: "accounts", description: "Seller accounts visible to the caller" },
+        { name: "team", description: "Roles and invitations on a seller account" },
+        { name: "tokens", description: "Personal API tokens" },
+        { name: "access-review", description: "Quarterly access review" },
+        { name: "audit", description: "The tamper-evident audit log" },
+      ],
+      components: {
+        securitySchemes: {
+          session: { type: "apiKey", in: "cookie", name: "__Host-sp_session" },
+          apiToken: { type: "http", scheme: "bearer", description: "Personal API token (spt_...)" },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -22,7 +36,7 @@ export async function registerOpenApi(app: HttpsApp, version: string): Promise<v
 export function openApiRoute(app: HttpsApp): void {
   app.get(
     "/api/openapi.json",
-    { schema: { summary: "This document", tags: ["system"], hide: false } },
+    { config: { permission: "public" }, schema: { summary: "This document", tags: ["system"], hide: false } },
     async (_request, reply) => reply.header("cache-control", "no-cache").send(app.swagger()),
   );
 }

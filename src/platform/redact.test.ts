@@ -13,6 +13,8 @@ describe("scrubSecrets", () => {
       `amzn1.oa2-cs.v1.${CANARY}0f`,
       `Atza%7CIwEB${CANARY}`,
       `Bearer ${CANARY}.abc`,
+      `spt_${CANARY}AbCdEfGhIjKlMnOpQrStUvWxYz0123456`,
+      `token=spt_${CANARY}-_0123456789abcdef`,
     ];
     for (const sample of samples) {
       const out = scrubSecrets(`before ${sample} after "${sample}"`);

@@ -11,12 +11,13 @@ const SENSITIVE_KEY =
 
 /**
  * LWA access tokens (Atza|...), refresh tokens (Atzr|...), LWA client secrets (amzn1.oa2-cs.v1....),
- * Restricted Data Tokens (also Atz.|...), and bearer values in free text.
+ * Restricted Data Tokens (also Atz.|...), our personal API tokens (spt_...), and bearer values in free text.
  */
 const TOKEN_SHAPES: readonly RegExp[] = [
   /Atz[a-z]\|[^\s"'\\,;&]+/g,
   /Atz[a-z]%7C[^\s"'\\,;&]+/gi,
   /amzn1\.oa2-cs\.v\d+\.[^\s"'\\,;&]+/g,
+  /spt_[A-Za-z0-9_-]{16,}/g,
   /(bearer\s+)[A-Za-z0-9\-._~+/]+=*/gi,
 ];
 

@@ -32,6 +32,7 @@ export function securityTxtRoutes(deps: SecurityTxtDeps): FastifyPluginAsyncZod 
     app.get(
       "/.well-known/security.txt",
       {
+        config: { permission: "public" },
         schema: {
           summary: "How to report a security issue (RFC 9116)",
           tags: ["system"],

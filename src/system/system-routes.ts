@@ -36,6 +36,7 @@ export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
     app.get(
       "/healthz",
       {
+        config: { permission: "public" },
         schema: {
           summary: "Liveness: the process is up and answering",
           tags: ["system"],
@@ -48,6 +49,7 @@ export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
     app.get(
       "/readyz",
       {
+        config: { permission: "public" },
         schema: {
           summary: "Readiness: the store answers and no migration is pending",
           tags: ["system"],
@@ -80,6 +82,7 @@ export function systemRoutes(deps: SystemRoutesDeps): FastifyPluginAsyncZod {
     app.get(
       "/api/meta",
       {
+        config: { permission: "public" },
         schema: {
           summary: "What this instance is: product, version, mode, security contact",
           tags: ["system"],

@@ -22,6 +22,47 @@ export interface RunningServer {
   output(): string;
   /** SIGTERM, wait for the graceful exit, SIGKILL after 10 s; then removes the data directory. */
   stop(): Promise<void>;
+  /** Runs a CLI command (`seller-pilot <args>`) against the same data directory and environment. */
+  cli(args: readonly string[], options?: { input?: string; timeoutMs?: number }): Promise<CliResult>;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function runCli(
+  env: NodeJS.ProcessEnv,
+  args: readonly string[],
+  input: string | undefined,
+  timeoutMs: number,
+) {
+  return new Promise<CliResult>((resolve, reject) => {
+    const child = spawn(process.execPath, [mainJs, ...args], {
+      cwd: repoRoot,
+      env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.once("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.once("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? "");
+  });
 }
 
 export interface StartOptions {
@@ -158,7 +199,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       child.once("close", onExit);
       child.once("error", onError);
     });
-    return { url, dataDir, pid: child.pid ?? -1, output, stop };
+    const cli = (args: readonly string[], cliOptions: { input?: string; timeoutMs?: number } = {}) =>
+      runCli(env, args, cliOptions.input, cliOptions.timeoutMs ?? 60_000);
+    return { url, dataDir, pid: child.pid ?? -1, output, stop, cli };
   } catch (error) {
     await stop();
     const reason = error instanceof Error ? error.message : String(error);

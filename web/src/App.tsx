@@ -1,7 +1,13 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { navEntries, verdict } from "./access";
+import { Loading } from "./components";
+import { flowState } from "./flow-state";
+import { auth } from "./identity-api";
+import { NotAllowedPage } from "./pages/NotAllowedPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
-import { Link, usePath } from "./router";
-import { matchRoute, routes } from "./routes";
+import { Link, navigate, usePath } from "./router";
+import { matchRoute, type RouteDef, routes } from "./routes";
+import { returnPath, SessionProvider, signInPathFor, stepPath, useSession } from "./session";
 
 const PRODUCT = "Seller Pilot";
 
@@ -17,15 +23,108 @@ function BrandMark() {
   );
 }
 
-export function App() {
+/** Replaces the current address; rendered instead of a page the session may not open. */
+function Redirect({ to }: { to: string }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return <Loading>Redirecting…</Loading>;
+}
+
+function RouteGate({ route, path }: { route: RouteDef | undefined; path: string }) {
+  const session = useSession();
+  if (!route) return <NotFoundPage />;
+  if (route.access === "public") return <route.component />;
+  if (session.loading) return <Loading>Checking your session…</Loading>;
+  switch (verdict(route.access, session)) {
+    case "show":
+      return <route.component />;
+    case "signed-in":
+      return <Redirect to={returnPath()} />;
+    case "step":
+      return <Redirect to={stepPath(session.info.next)} />;
+    case "sign-in":
+      return <Redirect to={signInPathFor(path)} />;
+    case "not-allowed":
+      return <NotAllowedPage route={route} />;
+  }
+}
+
+function SessionIndicator() {
+  const session = useSession();
+  const [busy, setBusy] = useState(false);
+  if (session.loading) return null;
+  const { info } = session;
+  if (!info.signedIn && !info.pending) {
+    return (
+      <div className="session-indicator">
+        <Link to="/sign-in" className="button">
+          Sign in
+        </Link>
+      </div>
+    );
+  }
+  const signOut = async () => {
+    setBusy(true);
+    // Pending sessions cannot call sign-out; they simply expire. Either way the browser forgets them.
+    if (info.signedIn) await auth.signOut();
+    setBusy(false);
+    session.clear();
+    flowState.notice = "You are signed out.";
+    navigate("/sign-in");
+  };
+  const who = info.user ? info.user.name || info.user.email : "";
+  return (
+    <div className="session-indicator">
+      <span className="session-user" data-testid="session-user">
+        {info.signedIn ? (
+          <>
+            Signed in as <strong>{who}</strong>
+            {info.user?.name && <span className="muted"> ({info.user.email})</span>}
+          </>
+        ) : (
+          <span className="muted">Signing in…</span>
+        )}
+      </span>
+      <button type="button" className="button" onClick={() => void signOut()} disabled={busy}>
+        {info.signedIn ? "Sign out" : "Cancel sign-in"}
+      </button>
+    </div>
+  );
+}
+
+function Navigation({ path }: { path: string }) {
+  const session = useSession();
+  return (
+    <nav className="shell-nav" aria-label="Main">
+      <ul>
+        {navEntries(routes, session).map((entry) => (
+          <li key={entry.path}>
+            <Link to={entry.path} aria-current={entry.path === path ? "page" : undefined}>
+              {entry.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function Shell() {
   const path = usePath();
   const route = matchRoute(path);
-  const Page = route?.component ?? NotFoundPage;
+  const session = useSession();
   const mainRef = useRef<HTMLElement>(null);
   const firstRender = useRef(true);
+  const notAllowed =
+    route !== undefined && !session.loading && verdict(route.access, session) === "not-allowed";
+  const title = route === undefined ? "Page not found" : notAllowed ? "Not allowed" : route.label;
 
   useEffect(() => {
-    document.title = `${route?.label ?? "Page not found"} · ${PRODUCT}`;
+    document.title = `${title} · ${PRODUCT}`;
+  }, [title]);
+
+  useEffect(() => {
+    // `path` is the trigger: each client-side navigation lands here once.
+    void path;
     if (firstRender.current) {
       firstRender.current = false;
       return;
@@ -33,7 +132,7 @@ export function App() {
     // After a client-side navigation, move focus to the new page's heading so screen readers announce it.
     const heading = mainRef.current?.querySelector<HTMLElement>("h1");
     (heading ?? mainRef.current)?.focus();
-  }, [route]);
+  }, [path]);
 
   return (
     <div className="shell">
@@ -45,21 +144,20 @@ export function App() {
           <BrandMark />
           <span className="brand-name">{PRODUCT}</span>
         </Link>
+        <SessionIndicator />
       </header>
-      <nav className="shell-nav" aria-label="Main">
-        <ul>
-          {routes.map((entry) => (
-            <li key={entry.path}>
-              <Link to={entry.path} aria-current={entry.path === path ? "page" : undefined}>
-                {entry.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <Navigation path={path} />
       <main id="main" className="shell-main" ref={mainRef} tabIndex={-1}>
-        <Page />
+        <RouteGate route={route} path={path} />
       </main>
     </div>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Shell />
+    </SessionProvider>
   );
 }

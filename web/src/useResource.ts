@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import type { Result } from "./api";
+import type { ApiError, Result } from "./api";
 
 export interface ResourceState<T> {
   /** The latest completed result; kept while a refresh is in flight. */
@@ -45,4 +45,34 @@ export function useResource<T>(load: (signal: AbortSignal) => Promise<Result<T>>
 
   const reload = useCallback(() => setGeneration((value) => value + 1), []);
   return { ...state, reload };
+}
+
+export interface ActionState {
+  busy: boolean;
+  error: ApiError | null;
+  /** Runs the call; resolves with its data, or null after recording the error. */
+  run: <T>(call: () => Promise<Result<T>>) => Promise<T | null>;
+  setError: (error: ApiError | null) => void;
+}
+
+/** One write at a time per form: tracks the pending call and the error to show. */
+export function useAction(): ActionState {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = useCallback(async <T>(call: () => Promise<Result<T>>): Promise<T | null> => {
+    setBusy(true);
+    setError(null);
+    try {
+      const result = await call();
+      if (result.ok) return result.data;
+      setError(result.error);
+      return null;
+    } catch (cause) {
+      setError({ code: "CLIENT_ERROR", message: cause instanceof Error ? cause.message : String(cause) });
+      return null;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, run, setError };
 }

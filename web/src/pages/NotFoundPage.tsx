@@ -1,8 +1,11 @@
+import { navEntries } from "../access";
 import { Link, usePath } from "../router";
 import { routes } from "../routes";
+import { useSession } from "../session";
 
 export function NotFoundPage() {
   const path = usePath();
+  const session = useSession();
   return (
     <article className="page">
       <div className="page-header">
@@ -16,7 +19,7 @@ export function NotFoundPage() {
       <section className="card" aria-labelledby="not-found-heading">
         <h2 id="not-found-heading">Where to go from here</h2>
         <ul className="link-list">
-          {routes.map((route) => (
+          {navEntries(routes, session).map((route) => (
             <li key={route.path}>
               <Link to={route.path}>{route.label}</Link>
             </li>

@@ -1,0 +1,137 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import type { Kysely } from "kysely";
+import { z } from "zod";
+import { ROLES } from "../access/roles.js";
+import type { DB } from "../db/schema.js";
+import type { Services } from "../services.js";
+import { requireActor, requireGrant } from "./authentication.js";
+
+const id = z.string().min(1).max(64);
+const accountParams = z.object({ accountId: id });
+const memberParams = z.object({ accountId: id, userId: id });
+const role = z.enum(ROLES);
+
+/** Team management on one seller account; the identity service refuses granting above one's own rights. */
+export function teamRoutes(deps: {
+  db: Kysely<DB>;
+  services: Pick<Services, "identity">;
+}): FastifyPluginAsyncZod {
+  const { db } = deps;
+  const { identity } = deps.services;
+  return async (app) => {
+    app.get(
+      "/api/accounts/:accountId/members",
+      {
+        config: { permission: "team:read" },
+        schema: {
+          summary: "Who holds which role on the seller account",
+          tags: ["team"],
+          params: accountParams,
+          response: {
+            200: z.object({
+              members: z.array(
+                z.object({
+                  userId: id,
+                  email: z.string().max(320),
+                  name: z.string().max(200),
+                  role: z.string().max(32),
+                  status: z.enum(["active", "disabled"]),
+                }),
+              ),
+            }),
+          },
+        },
+      },
+      async (request) => {
+        const grant = requireGrant(request);
+        const rows = await db
+          .selectFrom("memberships")
+          .innerJoin("users", "users.id", "memberships.user_id")
+          .select(["users.id", "users.email", "users.display_name", "users.status", "memberships.role"])
+          .where("memberships.seller_account_id", "=", grant.accountId)
+          .where("users.organisation_id", "=", grant.organisationId)
+          .orderBy("users.created_at")
+          .orderBy("users.id")
+          .execute();
+        return {
+          members: rows.map((r) => ({
+            userId: r.id,
+            email: r.email,
+            name: r.display_name,
+            role: r.role,
+            status: r.status,
+          })),
+        };
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/invitations",
+      {
+        config: { permission: "team:manage" },
+        schema: {
+          summary: "Invites a person by e-mail with a role (single use, expiring); the token is shown once",
+          tags: ["team"],
+          params: accountParams,
+          body: z.object({ email: z.string().min(1).max(320), role }),
+          response: {
+            201: z.object({ id, expiresAt: z.string().max(40), token: z.string().max(64).optional() }),
+          },
+        },
+      },
+      async (request, reply) => {
+        const issued = await identity.invite(requireActor(request), {
+          accountId: request.params.accountId,
+          email: request.body.email,
+          role: request.body.role,
+        });
+        // No mail transport exists yet: the inviter passes the link on, so the token is returned this once.
+        return reply
+          .code(201)
+          .header("cache-control", "no-store")
+          .send({ id: issued.invitation.id, expiresAt: issued.invitation.expiresAt, token: issued.token });
+      },
+    );
+
+    app.patch(
+      "/api/accounts/:accountId/members/:userId",
+      {
+        config: { permission: "team:manage" },
+        schema: {
+          summary: "Changes a member's role (never above the caller's own rights)",
+          tags: ["team"],
+          params: memberParams,
+          body: z.object({ role }),
+          response: { 200: z.object({ userId: id, accountId: id, role: z.string().max(32) }) },
+        },
+      },
+      async (request) => {
+        const m = await identity.grantRole(requireActor(request), {
+          userId: request.params.userId,
+          accountId: request.params.accountId,
+          role: request.body.role,
+        });
+        return { userId: m.userId, accountId: m.accountId, role: m.role };
+      },
+    );
+
+    app.delete(
+      "/api/accounts/:accountId/members/:userId",
+      {
+        config: { permission: "team:manage" },
+        schema: {
+          summary: "Removes a member's role; their sessions and API tokens end at once",
+          tags: ["team"],
+          params: memberParams,
+        },
+      },
+      async (request, reply) => {
+        await identity.removeRole(requireActor(request), {
+          userId: request.params.userId,
+          accountId: request.params.accountId,
+        });
+        return reply.code(204).send();
+      },
+    );
+  };
+}
