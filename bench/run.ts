@@ -8,8 +8,9 @@ import { machineInfo, type SuiteResult, summaryTable, writeResult } from "./lib/
 import type { Suite } from "./lib/suite.js";
 import { foundation } from "./suites/foundation.js";
 import { protection } from "./suites/protection.js";
+import { spapi } from "./suites/spapi.js";
 
-const SUITES: readonly Suite[] = [foundation, protection];
+const SUITES: readonly Suite[] = [foundation, protection, spapi];
 
 /** Hard bound on a whole run: a hung server or socket must not keep a shared machine busy. */
 const RUN_DEADLINE_MS = 6 * 60_000;

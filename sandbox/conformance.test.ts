@@ -9,7 +9,11 @@ import { BASE_PROCESSING_MS, QUEUE_MS } from "./reports-routes.js";
 import { type SandboxHarness, startHarness } from "./test-harness.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const modelsDir = path.resolve(repoRoot, "../shared/spapi-models/models");
+const modelsDir = process.env.SPAPI_MODELS_DIR ?? path.resolve(repoRoot, "../shared/spapi-models/models");
+// CI always has the models beside the clone: there a missing directory is a failure, never a skip.
+if (process.env.CI && !existsSync(modelsDir)) {
+  throw new Error(`the SP-API models are missing at ${modelsDir} (set SPAPI_MODELS_DIR)`);
+}
 
 type Schema = Record<string, unknown>;
 interface SwaggerOperation {

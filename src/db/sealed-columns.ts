@@ -18,6 +18,17 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
   // Identity: credentials — TOTP secrets, sealed under the instance account's data key.
   { table: "mfa_totp", column: "secret", idColumn: "user_id", accountColumn: "account_id" },
   { table: "pii_reveal_grants", column: "note", idColumn: "id", accountColumn: "seller_account_id" },
+  // FBM buyer and recipient data (migration 0008, src/sync/orders-repo.ts).
+  { table: "order_buyer_pii", column: "buyer_name", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "ship_name", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "address_line1", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "address_line2", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "address_line3", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "city", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "state_or_region", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "postal_code", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "country_code", idColumn: "order_id", accountColumn: "account_id" },
+  { table: "order_buyer_pii", column: "phone", idColumn: "order_id", accountColumn: "account_id" },
 ];
 
 /** Tables that hold rows of one seller account, deleted with it (children first). */

@@ -61,6 +61,28 @@ export const TABLES = [
   // Audit log (migration 0004): backed up, so a restore keeps the chain; its triggers allow the inserts.
   { name: "audit_entries", primaryKey: ["seq"], backup: { include: true } },
   { name: "audit_checkpoints", primaryKey: ["seq", "kind"], backup: { include: true } },
+  {
+    name: "spapi_rate_buckets",
+    primaryKey: ["bucket_key"],
+    backup: {
+      include: false,
+      reason:
+        "short-lived SP-API rate-limit state: it refills within minutes and Amazon's buckets reset on their own",
+    },
+  },
+  // Amazon Information (migration 0008): orders before their items and sealed buyer data.
+  { name: "orders", primaryKey: ["id"], backup: { include: true } },
+  { name: "order_items", primaryKey: ["order_id", "item_key"], backup: { include: true } },
+  { name: "order_buyer_pii", primaryKey: ["order_id"], backup: { include: true } },
+  {
+    name: "inventory_summaries",
+    primaryKey: ["account_id", "marketplace", "sku"],
+    backup: { include: true },
+  },
+  { name: "prices", primaryKey: ["account_id", "marketplace", "asin"], backup: { include: true } },
+  { name: "financial_events", primaryKey: ["account_id", "event_key"], backup: { include: true } },
+  // Restored with the data it describes, so a restored store resumes syncing where its data ends.
+  { name: "sync_checkpoints", primaryKey: ["account_id", "stream"], backup: { include: true } },
 ] as const satisfies readonly TableSpec[];
 
 /** Tables Kysely's migrator keeps; a restore recreates them by running the migrations. */

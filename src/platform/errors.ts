@@ -98,6 +98,7 @@ export const ERROR_CODES = defineErrorCodes({
   },
   USER_NOT_LOCKED: { status: 409, message: "The user is not locked." },
   MFA_REQUIRED: { status: 401, message: "Complete the second factor first." },
+  PASSWORD_CHANGE_REQUIRED: { status: 403, message: "Change your password before doing anything else." },
   MFA_ENROLLMENT_REQUIRED: { status: 403, message: "Enroll a second factor first." },
   TOTP_NOT_ENROLLED: { status: 409, message: "No authenticator app is enrolled." },
   TOTP_ALREADY_ENROLLED: {
@@ -182,6 +183,40 @@ export const ERROR_CODES = defineErrorCodes({
   AUDIT_EXPORT_TARGET_EXISTS: {
     status: 500,
     message: "The export file already exists; it is never overwritten.",
+  },
+  // SP-API client
+  SPAPI_AUTHORIZATION_REVOKED: {
+    status: 409,
+    message: "The seller revoked Seller Pilot's authorization (LWA invalid_grant); reconnect the account.",
+  },
+  SPAPI_CLIENT_REJECTED: {
+    status: 502,
+    message: "Login with Amazon rejected the application's client id or secret (invalid_client).",
+  },
+  SPAPI_THROTTLED: { status: 503, message: "Amazon kept throttling the request; try again later." },
+  SPAPI_UNAVAILABLE: {
+    status: 502,
+    message: "Amazon could not be reached or kept failing; try again later.",
+  },
+  SPAPI_BAD_RESPONSE: { status: 502, message: "Amazon answered with a response Seller Pilot cannot read." },
+  SPAPI_REQUEST_REFUSED: { status: 502, message: "Amazon refused the request." },
+  SPAPI_FEATURE_DISABLED: {
+    status: 403,
+    message: "This call needs a feature that is not enabled for the seller account; nothing was sent.",
+  },
+  SPAPI_ENDPOINT_INSECURE: {
+    status: 500,
+    message: "SP-API and LWA endpoints must be https:// (plain http only on loopback).",
+  },
+  SPAPI_REPORT_FAILED: { status: 502, message: "Amazon could not produce the report." },
+  // Sync storage
+  REPORT_TRUNCATED: {
+    status: 502,
+    message: "The report document ended early (truncated gzip); the rows read before the cut were kept.",
+  },
+  REPORT_MALFORMED: {
+    status: 502,
+    message: "The report document cannot be read: not gzip, corrupt, or its header lacks required columns.",
   },
 });
 

@@ -5,6 +5,8 @@ import * as m0003 from "./0003-backups.js";
 import * as m0004 from "./0004-audit-log.js";
 import * as m0005 from "./0005-identity.js";
 import * as m0006 from "./0006-credentials.js";
+import * as m0007 from "./0007-spapi-rate-buckets.js";
+import * as m0008 from "./0008-amazon-data.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -14,4 +16,6 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0004-audit-log": m0004,
   "0005-identity": m0005,
   "0006-credentials": m0006,
+  "0007-spapi-rate-buckets": m0007,
+  "0008-amazon-data": m0008,
 };

@@ -1,0 +1,229 @@
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { afterEach, describe, expect, it } from "vitest";
+import { openTestStore, STORES, type TestStore } from "../../test/support/stores.js";
+import { type Database, openPostgres, openSqlite } from "../db/database.js";
+import { migrateToLatest } from "../db/migrate.js";
+import { ManualClock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import {
+  BURST_ONE_SLACK_MS,
+  type BucketStore,
+  bucketKey,
+  createRateLimiter,
+  DEFAULT_MARGIN_MS,
+  memoryBucketStore,
+  sqlBucketStore,
+} from "./rate-limiter.js";
+import type { UsagePlan } from "./usage-plans.js";
+
+/**
+ * Replays the grant times through Amazon's side of the bargain, a plain token bucket that starts full: every
+ * request must find a whole token when it arrives.
+ */
+function expectWithinBucket(grantsMs: number[], plan: UsagePlan): void {
+  const sorted = [...grantsMs].sort((a, b) => a - b);
+  let tokens = plan.burst;
+  let at = sorted[0] ?? 0;
+  for (const [i, g] of sorted.entries()) {
+    tokens = Math.min(plan.burst, tokens + ((g - at) * plan.rate) / 1000);
+    at = g;
+    // Waits are rounded up to whole milliseconds: a slot may sit up to 2 ms closer to the previous one.
+    expect(tokens, `grant ${i} at ${g}`).toBeGreaterThanOrEqual(1 - (2 * plan.rate) / 1000 - 1e-9);
+    tokens -= 1;
+  }
+}
+
+/**
+ * A limiter whose sleep only records when the caller's slot is (the clock is moved by the test). The safety
+ * margin added to delayed slots is a constant shift; it is taken off so the slots themselves are checked.
+ */
+function recordingLimiter(store: BucketStore, clock: ManualClock, plan: UsagePlan, grants: number[]) {
+  const limiter = createRateLimiter({
+    store,
+    clock,
+    sleep: async () => undefined,
+    plans: { getOrder: plan },
+  });
+  return async () => {
+    const at = clock.now().getTime();
+    const waited = await limiter.acquire("acct-1", "getOrder");
+    grants.push(at + Math.max(0, waited - DEFAULT_MARGIN_MS));
+  };
+}
+
+describe("in-process buckets", () => {
+  it("never grant more than burst + rate x elapsed, whatever the arrival pattern", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.double({ min: 0.05, max: 5, noNaN: true }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 1, max: 5 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        async (rate, burst, arrivals) => {
+          const clock = new ManualClock();
+          const grants: number[] = [];
+          const take = recordingLimiter(memoryBucketStore(), clock, { rate, burst }, grants);
+          for (const [gap, callers] of arrivals) {
+            clock.advance(gap);
+            await Promise.all(Array.from({ length: callers }, take));
+          }
+          expectWithinBucket(grants, { rate, burst });
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("lets the burst through at once, then spaces callers 1 / rate apart", async () => {
+    const clock = new ManualClock();
+    const grants: number[] = [];
+    const take = recordingLimiter(memoryBucketStore(), clock, { rate: 2, burst: 3 }, grants);
+    await Promise.all(Array.from({ length: 6 }, take));
+    const t0 = clock.now().getTime();
+    // Slots 1 / rate apart; each delayed caller also waits the constant safety margin on top.
+    expect(grants.map((g) => g - t0)).toEqual([0, 0, 0, 500, 1000, 1500]);
+  });
+
+  it("refuses a wait beyond the limit with SPAPI_THROTTLED and gives the slot back", async () => {
+    const clock = new ManualClock();
+    const store = memoryBucketStore();
+    const limiter = createRateLimiter({
+      store,
+      clock,
+      sleep: async () => undefined,
+      plans: { searchOrders: { rate: 0.0056, burst: 1 } },
+      maxWaitMs: 60_000,
+    });
+    expect(await limiter.acquire("a", "searchOrders")).toBe(0);
+    const err = await limiter.acquire("a", "searchOrders").catch((e: unknown) => e);
+    expect((err as AppError).code).toBe("SPAPI_THROTTLED");
+    // The refused caller did not keep its reservation: one token's time later, a caller goes at once.
+    clock.advance(Math.ceil(1000 / 0.0056) + BURST_ONE_SLACK_MS);
+    expect(await limiter.acquire("a", "searchOrders")).toBe(0);
+  });
+
+  it("spaces burst-1 buckets by 1 / rate plus a slack, so a late request cannot make the next one early", async () => {
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ store: memoryBucketStore(), clock, sleep: async () => undefined });
+    expect(await limiter.acquire("a", "getCompetitiveSummary")).toBe(0); // 0.033/s, burst 1
+    expect(await limiter.acquire("a", "getCompetitiveSummary")).toBe(
+      Math.ceil(1000 / 0.033) + BURST_ONE_SLACK_MS + DEFAULT_MARGIN_MS,
+    );
+  });
+
+  it("follows x-amzn-RateLimit-Limit and ignores nonsense in it", async () => {
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ store: memoryBucketStore(), clock, sleep: async () => undefined });
+    for (let i = 0; i < 30; i++) await limiter.acquire("a", "getOrder"); // burst 30
+    await limiter.adopt("a", "getOrder", "0.25");
+    await limiter.adopt("a", "getOrder", "abc");
+    await limiter.adopt("a", "getOrder", "-1");
+    expect(await limiter.acquire("a", "getOrder")).toBe(4_100);
+    await limiter.throttled("b", "getOrder"); // unknown bucket: nothing to drain
+    expect(bucketKey("a", "getOrder")).not.toBe(bucketKey("a", "getReport"));
+  });
+});
+
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  for (const item of open.splice(0).reverse()) await item.close();
+});
+
+for (const target of STORES) {
+  describe.skipIf(target.skip)(`shared buckets in the ${target.name} store`, () => {
+    async function twoConnections(): Promise<[Database, Database]> {
+      const key = randomBytes(32);
+      const store: TestStore = await openTestStore(target.name, key);
+      open.push({ close: () => store.dispose() });
+      await migrateToLatest(store.database.db);
+      const second =
+        target.name === "postgres"
+          ? await openPostgres(store.location)
+          : await openSqlite(store.location, key);
+      open.push({ close: () => second.close() });
+      return [store.database, second];
+    }
+
+    it("two limiters on separate connections together never exceed the rate", async () => {
+      const [first, second] = await twoConnections();
+      const plan = { rate: 0.5, burst: 4 };
+      const clock = new ManualClock();
+      const grants: number[] = [];
+      const takeA = recordingLimiter(sqlBucketStore(first.db, first.kind), clock, plan, grants);
+      const takeB = recordingLimiter(sqlBucketStore(second.db, second.kind), clock, plan, grants);
+      const gaps = [0, 100, 2_500, 0, 700, 4_000, 50, 9_000, 1_000, 0];
+      for (const [i, gap] of gaps.entries()) {
+        clock.advance(gap);
+        await Promise.all([takeA(), takeB(), ...(i % 3 === 0 ? [takeA(), takeB()] : [])]);
+      }
+      expect(grants).toHaveLength(gaps.length * 2 + 8);
+      expectWithinBucket(grants, plan);
+      // Not merely slow: the shared bucket hands out the burst at once and then one slot per 2 s.
+      const start = Math.min(...grants);
+      expect(Math.max(...grants) - start).toBeLessThanOrEqual(
+        ((grants.length - plan.burst) / plan.rate) * 1000 + 200,
+      );
+    });
+
+    it("keeps two processes whose clocks disagree within the rate, in the faster clock's time", async () => {
+      const [first, second] = await twoConnections();
+      const plan = { rate: 2, burst: 2 };
+      const ahead = new ManualClock("2026-01-01T00:00:00.040Z");
+      const behind = new ManualClock("2026-01-01T00:00:00.000Z");
+      const grants: number[] = [];
+      const limiter = (database: Database, clock: ManualClock, skewMs: number) => {
+        const l = createRateLimiter({
+          store: sqlBucketStore(database.db, database.kind),
+          clock,
+          sleep: async () => undefined,
+          plans: { getOrder: plan },
+          marginMs: 0,
+        });
+        return async () => {
+          const at = clock.now().getTime();
+          grants.push(at + (await l.acquire("acct", "getOrder")) + skewMs);
+        };
+      };
+      const a = limiter(first, ahead, 0);
+      const b = limiter(second, behind, 40);
+      for (let i = 0; i < 12; i++) {
+        await a();
+        await b();
+        ahead.advance(300);
+        behind.advance(300);
+      }
+      // Measured on the clock that runs ahead (Amazon's may be either): never early.
+      expectWithinBucket(grants, plan);
+    });
+
+    it("adopts a new rate and drains on 429 in the shared row", async () => {
+      const [first, second] = await twoConnections();
+      const clock = new ManualClock();
+      const a = createRateLimiter({
+        store: sqlBucketStore(first.db, first.kind),
+        clock,
+        sleep: async () => undefined,
+      });
+      const b = createRateLimiter({
+        store: sqlBucketStore(second.db, second.kind),
+        clock,
+        sleep: async () => undefined,
+      });
+      expect(await a.acquire("acct", "getInventorySummaries")).toBe(0); // burst 2
+      await b.adopt("acct", "getInventorySummaries", "0.5");
+      await b.throttled("acct", "getInventorySummaries");
+      // Drained to zero and refilling at 0.5/s: the next token is 2 s away, for either process.
+      expect(await a.acquire("acct", "getInventorySummaries")).toBe(2_100);
+      const row = await first.db
+        .selectFrom("spapi_rate_buckets")
+        .selectAll()
+        .where("bucket_key", "=", bucketKey("acct", "getInventorySummaries"))
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ rate: 0.5, burst: 2, tokens: -1 });
+      expect(AppError).toBeDefined();
+    });
+  });
+}

@@ -1,0 +1,236 @@
+import { type Kysely, type RawBuilder, sql } from "kysely";
+import type { Database, StoreKind } from "../db/database.js";
+import type { DB } from "../db/schema.js";
+import type { Clock } from "../platform/clock.js";
+import { MS } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { type SpApiOperation, type UsagePlan, usagePlan } from "./usage-plans.js";
+
+/**
+ * Token buckets per (seller account, operation), kept in step with Amazon's. Taking a token is a reservation:
+ * the balance may go below zero, and a caller that drove it to -n waits n / rate seconds. So concurrent callers
+ * line up in the order they reserved and none of them polls. Rates are per second of the injected clock.
+ */
+export interface BucketStore {
+  /** Takes one token; returns the balance after taking it (negative: a future slot) and the bucket's rate. */
+  reserve(key: string, plan: UsagePlan, nowMs: number): Promise<{ tokens: number; rate: number }>;
+  /** Gives a reserved token back (the caller decided not to wait). */
+  refund(key: string): Promise<void>;
+  /** Adopts the rate Amazon reports in x-amzn-RateLimit-Limit. */
+  setRate(key: string, plan: UsagePlan, rate: number, nowMs: number): Promise<void>;
+  /** Amazon answered 429: its bucket is empty, so ours holds no spare tokens either. */
+  drain(key: string): Promise<void>;
+}
+
+interface MemoryBucket {
+  tokens: number;
+  rate: number;
+  burst: number;
+  updatedMs: number;
+}
+
+function refill(bucket: MemoryBucket, nowMs: number): void {
+  const elapsed = Math.max(0, nowMs - bucket.updatedMs) / 1000;
+  bucket.tokens = Math.min(bucket.burst, bucket.tokens + elapsed * bucket.rate);
+  bucket.updatedMs = Math.max(bucket.updatedMs, nowMs);
+}
+
+/** One process (SQLite deployments): buckets in memory. */
+export function memoryBucketStore(): BucketStore {
+  const buckets = new Map<string, MemoryBucket>();
+  const get = (key: string, plan: UsagePlan, nowMs: number) => {
+    let bucket = buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: plan.burst, rate: plan.rate, burst: plan.burst, updatedMs: nowMs };
+      buckets.set(key, bucket);
+    }
+    refill(bucket, nowMs);
+    return bucket;
+  };
+  return {
+    async reserve(key, plan, nowMs) {
+      const bucket = get(key, plan, nowMs);
+      bucket.tokens -= 1;
+      return { tokens: bucket.tokens, rate: bucket.rate };
+    },
+    async refund(key) {
+      const bucket = buckets.get(key);
+      if (bucket) bucket.tokens = Math.min(bucket.burst, bucket.tokens + 1);
+    },
+    async setRate(key, plan, rate, nowMs) {
+      get(key, plan, nowMs).rate = rate;
+    },
+    async drain(key) {
+      const bucket = buckets.get(key);
+      if (bucket) bucket.tokens = Math.min(bucket.tokens, 0);
+    },
+  };
+}
+
+/**
+ * Buckets in the data store, shared by every process using it. Each reservation is one atomic statement
+ * (INSERT ... ON CONFLICT DO UPDATE ... RETURNING): the row lock serializes concurrent takers, so two workers
+ * together never hand out more than burst + rate x elapsed tokens.
+ */
+export function sqlBucketStore(db: Kysely<DB>, kind: StoreKind): BucketStore {
+  const least = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
+    kind === "postgres" ? sql`LEAST(${a}, ${b})` : sql`min(${a}, ${b})`;
+  const greatest = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
+    kind === "postgres" ? sql`GREATEST(${a}, ${b})` : sql`max(${a}, ${b})`;
+  const num = (n: number) => (kind === "postgres" ? sql`${n}::double precision` : sql`${n}`);
+  const ms = (n: number) => (kind === "postgres" ? sql`${Math.round(n)}::bigint` : sql`${Math.round(n)}`);
+  const b = sql.ref("spapi_rate_buckets.tokens");
+  const refilled = (nowMs: number) =>
+    least(
+      sql`spapi_rate_buckets.burst`,
+      sql`${b} + ${greatest(sql`0`, sql`${ms(nowMs)} - spapi_rate_buckets.updated_ms`)} / 1000.0 * spapi_rate_buckets.rate`,
+    );
+  const upsert = (key: string, plan: UsagePlan, nowMs: number, tokensAfter: RawBuilder<unknown>) =>
+    db
+      .insertInto("spapi_rate_buckets")
+      .values({ bucket_key: key, tokens: plan.burst, rate: plan.rate, burst: plan.burst, updated_ms: nowMs })
+      .onConflict((oc) =>
+        oc.column("bucket_key").doUpdateSet({
+          tokens: tokensAfter as RawBuilder<number>,
+          updated_ms: greatest(sql`spapi_rate_buckets.updated_ms`, ms(nowMs)) as RawBuilder<number>,
+        }),
+      );
+  return {
+    async reserve(key, plan, nowMs) {
+      // A new row starts full, minus the token this call takes.
+      const row = await db
+        .insertInto("spapi_rate_buckets")
+        .values({
+          bucket_key: key,
+          tokens: plan.burst - 1,
+          rate: plan.rate,
+          burst: plan.burst,
+          updated_ms: nowMs,
+        })
+        .onConflict((oc) =>
+          oc.column("bucket_key").doUpdateSet({
+            tokens: sql<number>`${refilled(nowMs)} - 1`,
+            updated_ms: greatest(sql`spapi_rate_buckets.updated_ms`, ms(nowMs)) as RawBuilder<number>,
+          }),
+        )
+        .returning(["tokens", "rate"])
+        .executeTakeFirstOrThrow();
+      return { tokens: Number(row.tokens), rate: Number(row.rate) };
+    },
+    async refund(key) {
+      await db
+        .updateTable("spapi_rate_buckets")
+        .set({ tokens: least(sql`burst`, sql`tokens + 1`) as RawBuilder<number> })
+        .where("bucket_key", "=", key)
+        .execute();
+    },
+    async setRate(key, plan, rate, nowMs) {
+      // Refill at the old rate up to now first, so the change applies from now on only.
+      await upsert(key, plan, nowMs, refilled(nowMs)).execute();
+      await db
+        .updateTable("spapi_rate_buckets")
+        .set({ rate: num(rate) as RawBuilder<number> })
+        .where("bucket_key", "=", key)
+        .execute();
+    },
+    async drain(key) {
+      await db
+        .updateTable("spapi_rate_buckets")
+        .set({ tokens: least(sql`tokens`, sql`0`) as RawBuilder<number> })
+        .where("bucket_key", "=", key)
+        .execute();
+    },
+  };
+}
+
+/** PostgreSQL: shared by every worker process. SQLite: one process, so memory (and no write per call). */
+export function bucketStoreFor(database: Pick<Database, "db" | "kind">): BucketStore {
+  return database.kind === "postgres" ? sqlBucketStore(database.db, "postgres") : memoryBucketStore();
+}
+
+export interface RateLimiterDeps {
+  store: BucketStore;
+  clock: Clock;
+  sleep: (ms: number) => Promise<void>;
+  /** Usage-plan overrides (e.g. a benchmark's bucket); the models' plans otherwise. */
+  plans?: Partial<Record<SpApiOperation, UsagePlan>>;
+  /** A reservation further out than this is given back and the call fails SPAPI_THROTTLED. */
+  maxWaitMs?: number;
+  /**
+   * Extra wait added to every delayed slot. A constant shift, so it costs no throughput, and it absorbs
+   * network jitter and early timers: a request must not reach Amazon a hair before its token refills.
+   */
+  marginMs?: number;
+}
+
+export const DEFAULT_MAX_WAIT_MS = 30 * MS.minute;
+export const DEFAULT_MARGIN_MS = 100;
+/**
+ * A bucket of burst 1 is full at every slot, so Amazon refills it from each request's arrival: a request that
+ * arrives late (network jitter) pushes the next slot back, which our schedule cannot see. Such buckets are
+ * run this much slower per token (about 2% of getCompetitiveSummary's 30 s) instead of drawing 429s.
+ */
+export const BURST_ONE_SLACK_MS = 500;
+
+/** The rate we schedule with: Amazon's, except for burst-1 buckets (see BURST_ONE_SLACK_MS). */
+export function schedulingRate(rate: number, burst: number): number {
+  return burst <= 1 ? 1000 / (1000 / rate + BURST_ONE_SLACK_MS) : rate;
+}
+/** Rates Amazon may report that we accept; anything else in the header is ignored. */
+const MAX_RATE = 10_000;
+
+export function bucketKey(owner: string, operation: SpApiOperation): string {
+  return `${owner}\u001f${operation}`;
+}
+
+export function createRateLimiter(deps: RateLimiterDeps) {
+  const { store, clock } = deps;
+  const maxWaitMs = deps.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  const marginMs = deps.marginMs ?? DEFAULT_MARGIN_MS;
+  const planOf = (operation: SpApiOperation): UsagePlan => {
+    const plan = deps.plans?.[operation] ?? usagePlan(operation);
+    return { rate: schedulingRate(plan.rate, plan.burst), burst: plan.burst };
+  };
+  const known = new Map<string, number>();
+
+  return {
+    /**
+     * Waits (through the injected sleep) until the bucket of (owner, operation) grants a token. `owner` is the
+     * seller account id, or "application" for grantless operations. Returns how long it waited.
+     */
+    async acquire(owner: string, operation: SpApiOperation): Promise<number> {
+      const key = bucketKey(owner, operation);
+      // The wait runs from when the row answered, so never before the slot; if another process's clock runs
+      // ahead, refills count from its later time and we lose a little, never gain.
+      const { tokens, rate } = await store.reserve(key, planOf(operation), clock.now().getTime());
+      if (tokens >= 0) return 0;
+      const waitMs = Math.ceil((-tokens / rate) * 1000) + marginMs;
+      if (waitMs > maxWaitMs) {
+        await store.refund(key);
+        throw new AppError("SPAPI_THROTTLED", "The SP-API rate limit leaves no slot soon enough.", {
+          details: { operation, waitMs },
+        });
+      }
+      await deps.sleep(waitMs);
+      return waitMs;
+    },
+
+    /** x-amzn-RateLimit-Limit: Amazon's current rate for this (owner, operation). */
+    async adopt(owner: string, operation: SpApiOperation, header: string | undefined): Promise<void> {
+      if (header === undefined) return;
+      const rate = Number(header);
+      if (!(Number.isFinite(rate) && rate > 0 && rate <= MAX_RATE)) return;
+      const key = bucketKey(owner, operation);
+      if (known.get(key) === rate) return;
+      known.set(key, rate);
+      const plan = planOf(operation);
+      await store.setRate(key, plan, schedulingRate(rate, plan.burst), clock.now().getTime());
+    },
+
+    async throttled(owner: string, operation: SpApiOperation): Promise<void> {
+      await store.drain(bucketKey(owner, operation));
+    },
+  };
+}
+
+export type RateLimiter = ReturnType<typeof createRateLimiter>;
