@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger } from "fastify";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { rolesRoutes } from "./access/roles-routes.js";
 import { type DeclaredRoute, recordRoutes } from "./access/route-permissions.js";
 import { accountRoutes, auditReadScope } from "./accounts/account-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
@@ -19,6 +20,7 @@ import { tokenRoutes } from "./identity/token-routes.js";
 import type { Clock } from "./platform/clock.js";
 import { newRequestId } from "./platform/ids.js";
 import type { Logger } from "./platform/logger.js";
+import { enterRequestContext } from "./platform/request-context.js";
 import type { Services } from "./services.js";
 import { securityTxtRoutes } from "./system/security-txt.js";
 import { systemRoutes } from "./system/system-routes.js";
@@ -80,8 +82,11 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
-  app.addHook("onRequest", async (request, reply) => {
+  // Not async: enterWith must run in the hook's own synchronous frame so the handler inherits it.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    enterRequestContext({ requestId: request.id });
+    done();
   });
 
   // Before any route: from here on a route without an access declaration fails start-up.
@@ -94,6 +99,7 @@ export async function buildApp(deps: AppDeps) {
           sessions: identity.services.modules.sessions,
           apiTokens: identity.services.modules.apiTokens,
           authorizer: identity.services.authorizer,
+          clock: deps.clock,
         }
       : null,
   });
@@ -119,7 +125,8 @@ export async function buildApp(deps: AppDeps) {
       }),
     );
     await app.register(accountRoutes({ db }));
-    await app.register(teamRoutes({ db, services }));
+    await app.register(teamRoutes({ db, clock: deps.clock, services }));
+    await app.register(rolesRoutes());
     await app.register(tokenRoutes({ services }));
     await app.register(accessReviewRoutes({ db, services }));
     await app.register(

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isPermission, type Permission } from "../src/access/permissions.js";
 import { ROLES, type Role } from "../src/access/roles.js";
 import type { DeclaredRoute } from "../src/access/route-permissions.js";
+import { PASSWORD_CHANGE_ROUTES } from "../src/identity/authentication.js";
 import { type AuthWorld, type Browser, openAuthWorld, type Person } from "./support/auth-world.js";
 import { expectedAllowed } from "./support/role-matrix.js";
 import { STORES, tempDir } from "./support/stores.js";
@@ -190,6 +191,37 @@ for (const target of STORES) {
             expect(codeOf(res, "MFA_REQUIRED"), label).toBe("MFA_REQUIRED");
           }
         }
+      }
+    });
+
+    it("a session whose password must change reaches only the change, session and sign-out routes", async () => {
+      const p = await w.person("owner", w.orgA, w.a1);
+      await w.signIn(p);
+      // As an admin reset leaves it (the clock is shared with the other checks, so no year-long jump here).
+      await w.t.db
+        .updateTable("user_passwords")
+        .set({ must_change: 1 })
+        .where("user_id", "=", p.id)
+        .execute();
+      const keys = new Set(routes.map((r) => `${r.method} ${r.url}`));
+      for (const exempt of PASSWORD_CHANGE_ROUTES) expect(keys, exempt).toContain(exempt);
+      const as = await w.signIn(p);
+      const signOuts: DeclaredRoute[] = [];
+      for (const route of routes.filter((r) => r.access !== "public" && r.access !== "session:pending")) {
+        const key = `${route.method} ${route.url}`;
+        if (PASSWORD_CHANGE_ROUTES.has(key)) {
+          if (key.includes("sign-out")) signOuts.push(route);
+          else expect(codeOf(await call(route, as, w.a1)), key).not.toBe("PASSWORD_CHANGE_REQUIRED");
+          continue;
+        }
+        const res = await call(route, as, w.a1);
+        expect(res.statusCode, key).toBe(403);
+        expect(codeOf(res, "PASSWORD_CHANGE_REQUIRED"), key).toBe("PASSWORD_CHANGE_REQUIRED");
+      }
+      expect(signOuts).toHaveLength(2);
+      for (const route of signOuts) {
+        const res = await call(route, await w.signIn(p), w.a1);
+        expect(res.statusCode, route.url).toBe(204);
       }
     });
   });

@@ -6,6 +6,7 @@ import { type Clock, MS } from "../platform/clock.js";
 import { AppError, isAppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
 import type { Logger } from "../platform/logger.js";
+import { currentRequestId } from "../platform/request-context.js";
 import { type AuditSigner, auditSigner, canonicalJson } from "./audit-chain.js";
 import {
   appendEntries,
@@ -203,7 +204,9 @@ export function createAuditLog(deps: AuditLogDeps, options: AuditLogOptions = {}
       if (closed) return Promise.reject(new AppError("AUDIT_LOG_CLOSED"));
       let entry: NewEntry;
       try {
-        entry = toNewEntry(event, deps.clock.now());
+        // Services do not thread request ids; the request being served (if any) supplies it.
+        const requestId = event.requestId ?? currentRequestId();
+        entry = toNewEntry(requestId === undefined ? event : { ...event, requestId }, deps.clock.now());
       } catch (err) {
         return Promise.reject(isAppError(err) ? err : invalid("unreadable event"));
       }

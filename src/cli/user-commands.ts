@@ -8,6 +8,7 @@ import { organisationOfAccount } from "../identity/organisations-repo.js";
 import { findUser, findUserByEmail, isGenericAddress, type User } from "../identity/users-repo.js";
 import { AppError } from "../platform/errors.js";
 import {
+  CLI_ACTOR,
   CLI_OPERATOR,
   type CommandResult,
   emailArg,
@@ -144,8 +145,20 @@ async function disableUser(ctx: OperatorContext, ref: UserRef): Promise<CommandR
   };
 }
 
+/** Lifts a sign-in lock before its cool-down ends; refused (USER_NOT_LOCKED) when there is none. */
+async function unlockUser(ctx: OperatorContext, ref: UserRef): Promise<CommandResult> {
+  const { rt, services, target } = ctx;
+  const user = await findUserByRef(rt.database.db, ref);
+  target.user = user.id;
+  await services.modules.lockout.unlock(user.id, CLI_ACTOR);
+  return {
+    json: { user: { id: user.id, locked: false } },
+    text: `User ${user.id} unlocked; they can sign in again.\n`,
+  };
+}
+
 export function registerUserCommands(program: Command, io: CliIo, setExit: SetExit): void {
-  const user = program.command("user").description("Users: invitations and offboarding");
+  const user = program.command("user").description("Users: invitations, unlocking and offboarding");
 
   user
     .command("create")
@@ -185,5 +198,17 @@ export function registerUserCommands(program: Command, io: CliIo, setExit: SetEx
       const ref = await usage(io, options.json, () => userRefArg(options));
       if (!ref) return setExit(EXIT.usage);
       setExit(await operatorCommand(io, options.json, "cli.user.disable", (ctx) => disableUser(ctx, ref)));
+    });
+
+  user
+    .command("unlock")
+    .description("Lift a user's sign-in lock (after repeated failed sign-ins) before the cool-down ends")
+    .option("--email <address>", "the user's address")
+    .option("--user <id>", "the user's id")
+    .option("--json", "print the outcome as JSON", false)
+    .action(async (options: { email?: string; user?: string; json: boolean }) => {
+      const ref = await usage(io, options.json, () => userRefArg(options));
+      if (!ref) return setExit(EXIT.usage);
+      setExit(await operatorCommand(io, options.json, "cli.user.unlock", (ctx) => unlockUser(ctx, ref)));
     });
 }

@@ -10,6 +10,7 @@ import type { Services } from "../services.js";
 import {
   authRateLimit,
   clearSessionCookie,
+  passwordChangeDue,
   requireSession,
   sessionCookie,
   setSessionCookie,
@@ -76,17 +77,8 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
     return list;
   }
 
-  /** Past the maximum age or reset by an admin: the UI must take the user to the change form first. */
-  async function passwordChangeDue(userId: string): Promise<boolean> {
-    const row = await readPasswordRow(db, userId);
-    if (!row) return false;
-    return (
-      row.must_change === 1 || clock.now().getTime() - Date.parse(row.changed_at) >= PASSWORD_POLICY.maxAgeMs
-    );
-  }
-
   async function signedIn(issued: IssuedSession) {
-    const next = (await passwordChangeDue(issued.session.userId)) ? "change_password" : "done";
+    const next = (await passwordChangeDue(db, clock, issued.session.userId)) ? "change_password" : "done";
     return { next, csrfToken: sessions.csrfToken(issued.session) } as const;
   }
 
@@ -320,7 +312,7 @@ export function authRoutes(deps: AuthRoutesDeps): FastifyPluginAsyncZod {
           const next = list.length > 0 ? ("mfa" as const) : ("enroll_mfa" as const);
           return { signedIn: false, pending: true, next, methods: list, csrfToken };
         }
-        const due = await passwordChangeDue(user.id);
+        const due = await passwordChangeDue(db, clock, user.id);
         return {
           signedIn: true,
           pending: false,

@@ -7,9 +7,11 @@ import { isPermission } from "../access/permissions.js";
 import { type RouteAccess, routeAccess } from "../access/route-permissions.js";
 import type { DB } from "../db/schema.js";
 import type { HttpsApp } from "../http/types.js";
-import { MS } from "../platform/clock.js";
+import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import type { ApiTokenInfo, ApiTokens } from "./api-tokens.js";
+import { PASSWORD_POLICY } from "./password-policy.js";
+import { readPasswordRow } from "./passwords.js";
 import type { Session, Sessions } from "./sessions.js";
 
 /** `__Host-`: the browser only accepts it Secure, Path=/ and without Domain, so no subdomain can plant one. */
@@ -45,6 +47,7 @@ export interface AuthenticationDeps {
     sessions: Pick<Sessions, "resolve" | "authenticate" | "verifyCsrf">;
     apiTokens: Pick<ApiTokens, "authenticate">;
     authorizer: Pick<Authorizer, "authorize">;
+    clock: Clock;
   } | null;
 }
 
@@ -58,6 +61,26 @@ export function authRateLimit(max: number) {
 }
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * What a signed-in session may still reach while its password must be changed (past the maximum age or
+ * reset by an admin): the change itself, the session status, and leaving.
+ */
+export const PASSWORD_CHANGE_ROUTES: ReadonlySet<string> = new Set([
+  "POST /api/auth/password",
+  "GET /api/auth/session",
+  "POST /api/auth/sign-out",
+  "POST /api/auth/sign-out-everywhere",
+]);
+
+/** Past the maximum age or reset by an admin: nothing but the change until it is made. */
+export async function passwordChangeDue(db: Kysely<DB>, clock: Clock, userId: string): Promise<boolean> {
+  const row = await readPasswordRow(db, userId);
+  if (!row) return false;
+  return (
+    row.must_change === 1 || clock.now().getTime() - Date.parse(row.changed_at) >= PASSWORD_POLICY.maxAgeMs
+  );
+}
 const BEARER = /^Bearer (\S{1,200})$/;
 
 function presentedBearer(request: FastifyRequest): string | null | undefined {
@@ -171,6 +194,15 @@ export async function registerAuthentication(app: HttpsApp, deps: Authentication
       // Bearer requests are exempt: a browser never attaches an Authorization header cross-site by itself.
       if (!SAFE_METHODS.has(request.method)) {
         await deps.credentials?.sessions.verifyCsrf(session, request.headers[CSRF_HEADER]);
+      }
+      // API tokens are exempt: they are separate credentials with their own expiry, not the password.
+      if (
+        session.mfaVerified &&
+        deps.credentials &&
+        !PASSWORD_CHANGE_ROUTES.has(`${request.method} ${request.routeOptions.url}`) &&
+        (await passwordChangeDue(db, deps.credentials.clock, session.userId))
+      ) {
+        throw new AppError("PASSWORD_CHANGE_REQUIRED");
       }
     }
 

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { Kysely } from "kysely";
 import { z } from "zod";
+import { actorLabel } from "../access/authorize.js";
 import { ROLES } from "../access/roles.js";
 import type { DB } from "../db/schema.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
 import type { Services } from "../services.js";
 import { requireActor, requireGrant } from "./authentication.js";
 
@@ -14,10 +17,12 @@ const role = z.enum(ROLES);
 /** Team management on one seller account; the identity service refuses granting above one's own rights. */
 export function teamRoutes(deps: {
   db: Kysely<DB>;
-  services: Pick<Services, "identity">;
+  clock: Clock;
+  services: Pick<Services, "identity" | "modules">;
 }): FastifyPluginAsyncZod {
-  const { db } = deps;
+  const { db, clock } = deps;
   const { identity } = deps.services;
+  const { lockout } = deps.services.modules;
   return async (app) => {
     app.get(
       "/api/accounts/:accountId/members",
@@ -36,6 +41,8 @@ export function teamRoutes(deps: {
                   name: z.string().max(200),
                   role: z.string().max(32),
                   status: z.enum(["active", "disabled"]),
+                  /** Locked out by failed sign-ins (until the cool-down ends or a manager unlocks). */
+                  locked: z.boolean(),
                 }),
               ),
             }),
@@ -44,10 +51,19 @@ export function teamRoutes(deps: {
       },
       async (request) => {
         const grant = requireGrant(request);
+        const now = clock.now().getTime();
         const rows = await db
           .selectFrom("memberships")
           .innerJoin("users", "users.id", "memberships.user_id")
-          .select(["users.id", "users.email", "users.display_name", "users.status", "memberships.role"])
+          .leftJoin("login_failures", "login_failures.user_id", "users.id")
+          .select([
+            "users.id",
+            "users.email",
+            "users.display_name",
+            "users.status",
+            "memberships.role",
+            "login_failures.locked_until",
+          ])
           .where("memberships.seller_account_id", "=", grant.accountId)
           .where("users.organisation_id", "=", grant.organisationId)
           .orderBy("users.created_at")
@@ -60,6 +76,7 @@ export function teamRoutes(deps: {
             name: r.display_name,
             role: r.role,
             status: r.status,
+            locked: r.locked_until !== null && Date.parse(r.locked_until) > now,
           })),
         };
       },
@@ -112,6 +129,33 @@ export function teamRoutes(deps: {
           role: request.body.role,
         });
         return { userId: m.userId, accountId: m.accountId, role: m.role };
+      },
+    );
+
+    app.post(
+      "/api/accounts/:accountId/members/:userId/unlock",
+      {
+        config: { permission: "team:manage" },
+        schema: {
+          summary: "Lifts a member's sign-in lock before the cool-down ends (audited)",
+          tags: ["team"],
+          params: memberParams,
+        },
+      },
+      async (request, reply) => {
+        const grant = requireGrant(request);
+        // Only members of this account in the caller's organisation: anyone else is not found here.
+        const member = await db
+          .selectFrom("memberships")
+          .innerJoin("users", "users.id", "memberships.user_id")
+          .select("users.id")
+          .where("memberships.seller_account_id", "=", grant.accountId)
+          .where("memberships.user_id", "=", request.params.userId)
+          .where("users.organisation_id", "=", grant.organisationId)
+          .executeTakeFirst();
+        if (!member) throw new AppError("MEMBERSHIP_NOT_FOUND");
+        await lockout.unlock(member.id, actorLabel(requireActor(request)));
+        return reply.code(204).send();
       },
     );
 

@@ -12,6 +12,8 @@ export interface Member {
   name: string;
   role: string;
   status?: string;
+  /** Locked out by failed sign-ins; a manager may unlock. */
+  locked: boolean;
 }
 
 const memberValidator: Validator<Member> = (value) => {
@@ -22,6 +24,7 @@ const memberValidator: Validator<Member> = (value) => {
     name: typeof value.name === "string" ? value.name : "",
     role: value.role,
     ...(typeof value.status === "string" ? { status: value.status } : {}),
+    locked: value.locked === true,
   };
 };
 
@@ -58,7 +61,48 @@ export const team = {
     }),
   remove: (accountId: string, userId: string) =>
     requestJson("DELETE", `/api/accounts/${seg(accountId)}/members/${seg(userId)}`, anyBody),
+  unlock: (accountId: string, userId: string) =>
+    requestJson("POST", `/api/accounts/${seg(accountId)}/members/${seg(userId)}/unlock`, anyBody, {
+      body: {},
+    }),
 };
+
+// Roles: the server's own table (GET /api/roles), never a copy kept here -----------------------------------
+
+export interface RoleInfo {
+  name: string;
+  label: string;
+  description: string;
+  permissions: string[];
+}
+
+export interface RolesCatalog {
+  roles: RoleInfo[];
+  permissions: string[];
+}
+
+const roleValidator: Validator<RoleInfo> = (value) => {
+  if (!isRecord(value) || typeof value.name !== "string") return null;
+  return {
+    name: value.name,
+    label: typeof value.label === "string" ? value.label : value.name,
+    description: typeof value.description === "string" ? value.description : "",
+    permissions: stringArray(value.permissions) ?? [],
+  };
+};
+
+export const fetchRoles = (signal?: AbortSignal) =>
+  requestJson(
+    "GET",
+    "/api/roles",
+    (value): RolesCatalog | null => {
+      if (!isRecord(value)) return null;
+      const roles = arrayOf(value.roles, roleValidator);
+      const permissions = stringArray(value.permissions);
+      return roles && permissions ? { roles, permissions } : null;
+    },
+    withSignal(signal),
+  );
 
 // API tokens ------------------------------------------------------------------------------------------------
 

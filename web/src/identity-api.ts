@@ -10,7 +10,7 @@ import {
   stringArray,
   type Validator,
 } from "./api";
-import { type Permission, permissionsOfRole } from "./permissions";
+import type { Permission } from "./permissions";
 
 export type NextStep = "mfa" | "enroll_mfa" | "change_password" | "done";
 export type MfaMethod = "totp" | "recovery" | "passkey";
@@ -203,7 +203,8 @@ const accountValidator: Validator<AccountSummary> = (value) => {
     status: typeof value.status === "string" ? value.status : "",
     role: value.role,
     ...(typeof value.organisationId === "string" ? { organisationId: value.organisationId } : {}),
-    permissions: sent ? (sent as Permission[]) : permissionsOfRole(value.role),
+    // The server always sends them; without them the UI offers nothing rather than guess from the role.
+    permissions: sent ? (sent as Permission[]) : [],
   };
 };
 

@@ -1,9 +1,8 @@
 import { type FormEvent, useCallback, useState } from "react";
-import { type ApiTokenSummary, type NewToken, tokens } from "../admin-api";
+import { type ApiTokenSummary, fetchRoles, type NewToken, tokens } from "../admin-api";
 import { Badge, ErrorNotice, Loading, PageHeader, Time } from "../components";
 import { CopyButton, Field, FormError, Notice } from "../forms";
 import { messageFor } from "../messages";
-import { TOKEN_PERMISSIONS } from "../permissions";
 import { useSession } from "../session";
 import { useAction, useResource } from "../useResource";
 
@@ -51,7 +50,10 @@ function CreateTokenForm({ onCreated }: { onCreated: () => void }) {
       .filter((a) => accountIds.includes(a.id))
       .flatMap((a) => a.permissions as readonly string[]),
   );
-  const offered = TOKEN_PERMISSIONS.filter((p) => accountIds.length === 0 || held.has(p));
+  const catalog = useResource(useCallback((signal: AbortSignal) => fetchRoles(signal), []));
+  const offered = (catalog.result?.ok ? catalog.result.data.permissions : []).filter(
+    (p) => accountIds.length === 0 || held.has(p),
+  );
   const offeredSet: ReadonlySet<string> = new Set(offered);
 
   const submit = async (event: FormEvent) => {

@@ -1,10 +1,10 @@
 import { type FormEvent, useCallback, useId, useState } from "react";
 import { AccountPicker, initialAccount } from "../account-picker";
-import { type InvitationIssued, type Member, team } from "../admin-api";
+import { fetchRoles, type InvitationIssued, type Member, type RoleInfo, team } from "../admin-api";
 import { Badge, ErrorNotice, Loading, PageHeader, Time } from "../components";
 import { CopyButton, Field, FormError, Notice } from "../forms";
 import { messageFor } from "../messages";
-import { isRole, permissionsOfRole, ROLE_DESCRIPTIONS, ROLE_LABELS, ROLES, type Role } from "../permissions";
+import { isRole, ROLE_LABELS } from "../permissions";
 import { navigate } from "../router";
 import { accountsWith, useSession } from "../session";
 import { useAction, useResource } from "../useResource";
@@ -21,7 +21,7 @@ function RoleSelect({
 }: {
   value: string;
   onChange: (role: string) => void;
-  roles: readonly Role[];
+  roles: readonly RoleInfo[];
   label: string;
 }) {
   const id = useId();
@@ -30,8 +30,8 @@ function RoleSelect({
       <label htmlFor={id}>{label}</label>
       <select id={id} value={value} onChange={(event) => onChange(event.target.value)}>
         {roles.map((role) => (
-          <option key={role} value={role}>
-            {ROLE_LABELS[role]}
+          <option key={role.name} value={role.name}>
+            {role.label}
           </option>
         ))}
       </select>
@@ -45,11 +45,13 @@ function InviteForm({
   onInvited,
 }: {
   accountId: string;
-  roles: readonly Role[];
+  roles: readonly RoleInfo[];
   onInvited: () => void;
 }) {
   const [email, setEmail] = useState("");
-  const [role, setRole] = useState<string>(roles.includes("viewer") ? "viewer" : (roles[0] ?? "viewer"));
+  const [role, setRole] = useState<string>(
+    roles.some((r) => r.name === "viewer") ? "viewer" : (roles[0]?.name ?? "viewer"),
+  );
   const [issued, setIssued] = useState<(InvitationIssued & { email: string }) | null>(null);
   const action = useAction();
 
@@ -83,7 +85,9 @@ function InviteForm({
           Send invitation
         </button>
       </div>
-      {isRole(role) && <p className="field-hint">{ROLE_DESCRIPTIONS[role]}</p>}
+      {roles.find((r) => r.name === role)?.description && (
+        <p className="field-hint">{roles.find((r) => r.name === role)?.description}</p>
+      )}
       <FormError error={action.error} />
       {issued && (
         <Notice tone="good" title={`Invitation created for ${issued.email}.`}>
@@ -123,7 +127,7 @@ function MemberRow({
   member: Member;
   canManage: boolean;
   manageColumn: boolean;
-  roles: readonly Role[];
+  roles: readonly RoleInfo[];
   onChanged: () => void;
 }) {
   const [role, setRole] = useState(member.role);
@@ -135,6 +139,9 @@ function MemberRow({
   const remove = async () => {
     setConfirmRemove(false);
     if ((await action.run(() => team.remove(accountId, member.userId))) !== null) onChanged();
+  };
+  const unlock = async () => {
+    if ((await action.run(() => team.unlock(accountId, member.userId))) !== null) onChanged();
   };
   const who = member.name || member.email || member.userId;
   return (
@@ -150,7 +157,14 @@ function MemberRow({
               label={`Role of ${who}`}
               value={role}
               onChange={setRole}
-              roles={roles.includes(member.role as Role) ? roles : [...roles, member.role as Role]}
+              roles={
+                roles.some((r) => r.name === member.role)
+                  ? roles
+                  : [
+                      ...roles,
+                      { name: member.role, label: roleLabel(member.role), description: "", permissions: [] },
+                    ]
+              }
             />
             <button
               type="button"
@@ -165,6 +179,12 @@ function MemberRow({
           <Badge tone="neutral">{roleLabel(member.role)}</Badge>
         )}
         {member.status && member.status !== "active" && <Badge tone="bad">{member.status}</Badge>}
+        {member.locked && <Badge tone="bad">locked</Badge>}
+        {member.locked && canManage && (
+          <button type="button" className="button" onClick={() => void unlock()} disabled={action.busy}>
+            Unlock
+          </button>
+        )}
         {action.error && (
           <p className="inline-error" role="alert">
             {messageFor(action.error)} <code>{action.error.code}</code>
@@ -209,9 +229,11 @@ export function TeamPage() {
     useCallback((signal: AbortSignal) => team.members(accountId, signal), [accountId]),
   );
   const canManage = account?.permissions.includes("team:manage") ?? false;
+  const catalog = useResource(useCallback((signal: AbortSignal) => fetchRoles(signal), []));
   // Nobody grants a permission they do not hold (the server enforces it; the list just avoids offering it).
-  const grantable = ROLES.filter((role) =>
-    permissionsOfRole(role).every((p) => account?.permissions.includes(p)),
+  const held: ReadonlySet<string> = new Set(account?.permissions ?? []);
+  const grantable = (catalog.result?.ok ? catalog.result.data.roles : []).filter((role) =>
+    role.permissions.every((p) => held.has(p)),
   );
 
   const choose = (id: string) => {
