@@ -6,6 +6,7 @@ import { accountRoutes, auditReadScope } from "./accounts/account-routes.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import type { AuditSink } from "./audit/audit-sink.js";
 import type { Config } from "./config/config.js";
+import { connectRoutes } from "./connect/connect-routes.js";
 import type { Database } from "./db/database.js";
 import { registerErrorHandling, sendError } from "./http/error-handler.js";
 import { openApiRoute, registerOpenApi } from "./http/openapi.js";
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps) {
       }),
     );
     await app.register(accountRoutes({ db }));
+    await app.register(connectRoutes({ db, connect: null }));
     await app.register(teamRoutes({ db, clock: deps.clock, services }));
     await app.register(rolesRoutes());
     await app.register(tokenRoutes({ services }));

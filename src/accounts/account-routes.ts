@@ -4,6 +4,8 @@ import { z } from "zod";
 import { type Actor, actorLabel } from "../access/authorize.js";
 import { isPermission, PERMISSIONS, type Permission } from "../access/permissions.js";
 import { permissionsOfStored } from "../access/roles.js";
+import { FEATURE_NAMES, requiredRoles } from "../amazon/features.js";
+import { parseFeatures } from "../connect/connect-repo.js";
 import type { DB } from "../db/schema.js";
 import { requireActor } from "../identity/authentication.js";
 import { listMembershipsOfUser } from "../identity/memberships-repo.js";
@@ -74,6 +76,9 @@ const accountView = z.object({
   organisationId: z.string().max(64),
   role: z.string().max(32),
   permissions: z.array(z.enum(PERMISSIONS)).max(PERMISSIONS.length),
+  /** Enabled features and the SP-API roles they need (the connect flow sets them). */
+  features: z.array(z.enum(FEATURE_NAMES)).max(FEATURE_NAMES.length),
+  requiredRoles: z.array(z.string().max(100)).max(50),
 });
 
 export function accountRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsyncZod {
@@ -90,8 +95,20 @@ export function accountRoutes(deps: { db: Kysely<DB> }): FastifyPluginAsyncZod {
       },
       async (request) => {
         const visible = await visibleAccounts(deps.db, requireActor(request));
+        const ids = visible.map((v) => v.account.id);
+        const rows =
+          ids.length === 0
+            ? []
+            : await deps.db
+                .selectFrom("seller_accounts")
+                .select(["id", "features"])
+                .where("id", "in", ids)
+                .execute();
+        const featuresOf = new Map(rows.map((r) => [r.id, parseFeatures(r.features)]));
         return {
           accounts: visible.map((v) => ({
+            features: featuresOf.get(v.account.id) ?? [],
+            requiredRoles: requiredRoles(featuresOf.get(v.account.id) ?? []),
             id: v.account.id,
             name: v.account.name,
             region: v.account.region,

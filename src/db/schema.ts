@@ -1,3 +1,5 @@
+import type { Generated } from "kysely";
+
 /** Kysely table types. Timestamps are ISO-8601 UTC text on both stores so ordering and comparison agree. */
 export interface InstanceSettingsTable {
   key: string;
@@ -19,6 +21,25 @@ export interface SellerAccountsTable {
   updated_at: string;
   /** The owning organisation (migration 0005); null for accounts created before organisations existed. */
   organisation_id: string | null;
+  /** JSON array of enabled feature names (migration 0009). */
+  features: Generated<string>;
+  /** JSON array of marketplace ids the seller participates in (migration 0009). */
+  marketplaces: Generated<string>;
+  authorized_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A single-use `state` of the connect flow (migration 0009); only its SHA-256 is stored. */
+export interface ConnectStatesTable {
+  state_hash: string;
+  user_id: string;
+  session_id: string;
+  organisation_id: string;
+  /** JSON array of the feature names chosen at start. */
+  features: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
 }
 
 export interface DeletionReceiptsTable {
@@ -397,6 +418,7 @@ export interface SyncCheckpointsTable {
 export interface DB {
   instance_settings: InstanceSettingsTable;
   seller_accounts: SellerAccountsTable;
+  connect_states: ConnectStatesTable;
   deletion_receipts: DeletionReceiptsTable;
   backups: BackupsTable;
   organisations: OrganisationsTable;

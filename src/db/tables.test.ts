@@ -68,6 +68,7 @@ describe("table registry", () => {
   it("backs up every table except the ones it says why not", () => {
     const excluded = TABLES.filter((t) => !t.backup.include);
     expect(excluded.map((t) => t.name)).toEqual([
+      "connect_states",
       "backups",
       "webauthn_challenges",
       "sessions",

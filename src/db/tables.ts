@@ -19,6 +19,11 @@ export const TABLES = [
   // Identity: organisations own seller accounts, so they are restored first (migration 0005).
   { name: "organisations", primaryKey: ["id"], backup: { include: true } },
   { name: "seller_accounts", primaryKey: ["id"], backup: { include: true } },
+  {
+    name: "connect_states",
+    primaryKey: ["state_hash"],
+    backup: { include: false, reason: "single-use connect-flow states that expire within five minutes" },
+  },
   { name: "deletion_receipts", primaryKey: ["id"], backup: { include: true } },
   // Identity: users and access (migration 0005), parents before children.
   { name: "users", primaryKey: ["id"], backup: { include: true } },

@@ -209,6 +209,18 @@ export const ERROR_CODES = defineErrorCodes({
     message: "SP-API and LWA endpoints must be https:// (plain http only on loopback).",
   },
   SPAPI_REPORT_FAILED: { status: 502, message: "Amazon could not produce the report." },
+  // Connecting a seller account (src/connect)
+  CONNECT_STATE_INVALID: { status: 400, message: "This authorization link is not one Seller Pilot issued." },
+  CONNECT_STATE_EXPIRED: {
+    status: 400,
+    message: "This authorization link expired (5 minutes); start again.",
+  },
+  CONNECT_STATE_USED: { status: 400, message: "This authorization link was already used; start again." },
+  CONNECT_STATE_SESSION_MISMATCH: {
+    status: 403,
+    message: "This authorization was started in another session; start again from this browser.",
+  },
+  CONNECT_FEATURES_INVALID: { status: 400, message: "Choose at least one known feature to connect." },
   // Sync storage
   REPORT_TRUNCATED: {
     status: 502,

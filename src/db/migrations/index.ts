@@ -7,6 +7,7 @@ import * as m0005 from "./0005-identity.js";
 import * as m0006 from "./0006-credentials.js";
 import * as m0007 from "./0007-spapi-rate-buckets.js";
 import * as m0008 from "./0008-amazon-data.js";
+import * as m0009 from "./0009-connect.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0006-credentials": m0006,
   "0007-spapi-rate-buckets": m0007,
   "0008-amazon-data": m0008,
+  "0009-connect": m0009,
 };
