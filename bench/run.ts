@@ -6,11 +6,12 @@ import process from "node:process";
 import { progressFor } from "./lib/progress.js";
 import { machineInfo, type SuiteResult, summaryTable, writeResult } from "./lib/report.js";
 import type { Suite } from "./lib/suite.js";
+import { api } from "./suites/api.js";
 import { foundation } from "./suites/foundation.js";
 import { protection } from "./suites/protection.js";
 import { spapi } from "./suites/spapi.js";
 
-const SUITES: readonly Suite[] = [foundation, protection, spapi];
+const SUITES: readonly Suite[] = [foundation, protection, spapi, api];
 
 /** Hard bound on a whole run: a hung server or socket must not keep a shared machine busy. */
 const RUN_DEADLINE_MS = 6 * 60_000;

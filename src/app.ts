@@ -127,7 +127,7 @@ export async function buildApp(deps: AppDeps) {
     );
     await app.register(accountRoutes({ db }));
     await app.register(connectRoutes({ db, connect: null }));
-    await app.register(teamRoutes({ db, clock: deps.clock, services }));
+    await app.register(teamRoutes({ db, clock: deps.clock, services, audit: identity.audit }));
     await app.register(rolesRoutes());
     await app.register(tokenRoutes({ services }));
     await app.register(accessReviewRoutes({ db, services }));

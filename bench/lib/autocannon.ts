@@ -6,6 +6,8 @@ export interface LoadOptions {
   durationSeconds: number;
   /** The server's certificate (PEM). autocannon itself never verifies; verify with a preflight request. */
   ca: string;
+  /** Sent with every request (e.g. a bearer token). */
+  headers?: Record<string, string>;
 }
 
 export interface LoadResult {
@@ -25,6 +27,7 @@ export async function loadTest(options: LoadOptions): Promise<LoadResult> {
     pipelining: 1,
     timeout: 10,
     tlsOptions: { ca: options.ca },
+    ...(options.headers ? { headers: options.headers } : {}),
   });
   if (result.errors > 0 || result.timeouts > 0 || result.non2xx > 0) {
     throw new Error(

@@ -9,12 +9,16 @@ export const HEALTHZ_BODY = JSON.stringify({ status: "ok" });
 export type ToChild = { type: "start"; kind: ServerKind; cert: string; key: string } | { type: "stop" };
 
 /** Child -> parent. */
-export type FromChild = { type: "listening"; port: number } | { type: "failed"; message: string };
+export type FromChild =
+  | { type: "listening"; port: number; info?: Record<string, string> }
+  | { type: "failed"; message: string };
 
 export interface ChildServer {
   kind: ServerKind;
   pid: number;
   port: number;
+  /** What the child reported with its port (e.g. ids and a bearer token of the data it seeded). */
+  info: Record<string, string>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +51,7 @@ export async function startChildServer(
   const child = fork(entry, [], { execArgv: process.execArgv, stdio: ["ignore", 2, 2, "ipc"] });
   const send = (message: ToChild) => child.send(message);
   try {
+    let info: Record<string, string> = {};
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new Error(`${start.kind} server did not listen within ${timeoutMs} ms`)),
@@ -54,8 +59,10 @@ export async function startChildServer(
       );
       child.on("message", (message: FromChild) => {
         clearTimeout(timer);
-        if (message.type === "listening") resolve(message.port);
-        else reject(new Error(`${start.kind} server failed: ${message.message}`));
+        if (message.type === "listening") {
+          info = message.info ?? {};
+          resolve(message.port);
+        } else reject(new Error(`${start.kind} server failed: ${message.message}`));
       });
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
@@ -71,6 +78,7 @@ export async function startChildServer(
       kind: start.kind,
       pid: child.pid ?? -1,
       port,
+      info,
       async stop() {
         if (child.connected) send({ type: "stop" });
         if (!(await exited(child, 10_000))) await kill(child);

@@ -44,6 +44,12 @@ for (const target of STORES) {
         scopes: { accounts: ["acct-1", "acct-2"], permissions: ["orders.read"] },
         lastUsedAt: f.clock.now().toISOString(),
       });
+      // Within a minute, use is not written again (no write per request); after it, it is.
+      const first = f.clock.now().toISOString();
+      f.clock.advance(59_000);
+      expect((await f.apiTokens.authenticate(token)).lastUsedAt).toBe(first);
+      f.clock.advance(1_000);
+      expect((await f.apiTokens.authenticate(token)).lastUsedAt).toBe(f.clock.now().toISOString());
     });
 
     it("refuses creation from a session without a completed second factor", async () => {

@@ -7,6 +7,8 @@ import { AppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
 import { hashToken, type Session } from "./sessions.js";
 
+const LAST_USED_INTERVAL_MS = 60_000;
+
 export const API_TOKEN_POLICY = {
   prefix: "spt_",
   minTtlMs: MS.hour,
@@ -181,6 +183,10 @@ export function createApiTokens(deps: ApiTokensDeps) {
     if (row.revoked_at !== null) throw await refuse("API_TOKEN_REVOKED", row);
     const now = clock.now();
     if (now.getTime() >= Date.parse(row.expires_at)) throw await refuse("API_TOKEN_EXPIRED", row);
+    // At most one write a minute per token: a write on every request would serialize a script's reads.
+    if (row.last_used_at !== null && now.getTime() - Date.parse(row.last_used_at) < LAST_USED_INTERVAL_MS) {
+      return toInfo(row);
+    }
     const at = now.toISOString();
     await db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", row.id).execute();
     return toInfo({ ...row, last_used_at: at });

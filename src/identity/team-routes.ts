@@ -3,6 +3,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import { actorLabel } from "../access/authorize.js";
 import { ROLES } from "../access/roles.js";
+import type { AuditSink } from "../audit/audit-sink.js";
 import type { DB } from "../db/schema.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
@@ -14,11 +15,50 @@ const accountParams = z.object({ accountId: id });
 const memberParams = z.object({ accountId: id, userId: id });
 const role = z.enum(ROLES);
 
+const MAX_MEMBERS = 200;
+
+/** One page of an account's members (the first `limit`, oldest first); shared with the API benchmark's bare handler. */
+export async function listMembers(
+  db: Kysely<DB>,
+  clock: Clock,
+  scope: { accountId: string; organisationId: string },
+  limit: number,
+) {
+  const now = clock.now().getTime();
+  const rows = await db
+    .selectFrom("memberships")
+    .innerJoin("users", "users.id", "memberships.user_id")
+    .leftJoin("login_failures", "login_failures.user_id", "users.id")
+    .select([
+      "users.id",
+      "users.email",
+      "users.display_name",
+      "users.status",
+      "memberships.role",
+      "login_failures.locked_until",
+    ])
+    .where("memberships.seller_account_id", "=", scope.accountId)
+    .where("users.organisation_id", "=", scope.organisationId)
+    .orderBy("users.created_at")
+    .orderBy("users.id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    userId: r.id,
+    email: r.email,
+    name: r.display_name,
+    role: r.role,
+    status: r.status,
+    locked: r.locked_until !== null && Date.parse(r.locked_until) > now,
+  }));
+}
+
 /** Team management on one seller account; the identity service refuses granting above one's own rights. */
 export function teamRoutes(deps: {
   db: Kysely<DB>;
   clock: Clock;
   services: Pick<Services, "identity" | "modules">;
+  audit: AuditSink;
 }): FastifyPluginAsyncZod {
   const { db, clock } = deps;
   const { identity } = deps.services;
@@ -32,6 +72,9 @@ export function teamRoutes(deps: {
           summary: "Who holds which role on the seller account",
           tags: ["team"],
           params: accountParams,
+          querystring: z.object({
+            limit: z.coerce.number().int().min(1).max(MAX_MEMBERS).default(MAX_MEMBERS),
+          }),
           response: {
             200: z.object({
               members: z.array(
@@ -51,34 +94,15 @@ export function teamRoutes(deps: {
       },
       async (request) => {
         const grant = requireGrant(request);
-        const now = clock.now().getTime();
-        const rows = await db
-          .selectFrom("memberships")
-          .innerJoin("users", "users.id", "memberships.user_id")
-          .leftJoin("login_failures", "login_failures.user_id", "users.id")
-          .select([
-            "users.id",
-            "users.email",
-            "users.display_name",
-            "users.status",
-            "memberships.role",
-            "login_failures.locked_until",
-          ])
-          .where("memberships.seller_account_id", "=", grant.accountId)
-          .where("users.organisation_id", "=", grant.organisationId)
-          .orderBy("users.created_at")
-          .orderBy("users.id")
-          .execute();
-        return {
-          members: rows.map((r) => ({
-            userId: r.id,
-            email: r.email,
-            name: r.display_name,
-            role: r.role,
-            status: r.status,
-            locked: r.locked_until !== null && Date.parse(r.locked_until) > now,
-          })),
-        };
+        const members = await listMembers(db, clock, grant, request.query.limit);
+        // Who holds access to a seller's data is itself access-relevant: every read is on the record.
+        await deps.audit.record({
+          action: "team.members.read",
+          actor: actorLabel(grant.actor),
+          outcome: "success",
+          target: { account: grant.accountId, rows: String(members.length) },
+        });
+        return { members };
       },
     );
 
