@@ -12,37 +12,27 @@ const VIEWER: readonly Permission[] = ["orders:read", "inventory:read", "pricing
  * sees business figures (finances included) but never buyer data. Team, audit and review permissions
  * stay with the people who answer for the account.
  */
+const ADMIN: readonly Permission[] = [
+  ...VIEWER,
+  "orders:read_pii",
+  "orders:ship",
+  "finances:read",
+  "sync:run",
+  "team:read",
+  "team:manage",
+  "audit:read",
+  "account:manage",
+  "access_review:perform",
+  "tokens:manage",
+];
+
 const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   viewer: VIEWER,
   analyst: [...VIEWER, "finances:read"],
   fulfillment: ["orders:read", "orders:read_pii", "orders:ship", "inventory:read"],
-  admin: [
-    ...VIEWER,
-    "orders:read_pii",
-    "orders:ship",
-    "finances:read",
-    "sync:run",
-    "team:read",
-    "team:manage",
-    "audit:read",
-    "account:manage",
-    "access_review:perform",
-    "tokens:manage",
-  ],
-  owner: [
-    ...VIEWER,
-    "orders:read_pii",
-    "orders:ship",
-    "finances:read",
-    "sync:run",
-    "team:read",
-    "team:manage",
-    "audit:read",
-    "account:manage",
-    "account:delete",
-    "access_review:perform",
-    "tokens:manage",
-  ],
+  admin: ADMIN,
+  // The owner is the admin who may also delete the seller account.
+  owner: [...ADMIN, "account:delete"],
 };
 
 const sets = new Map<Role, ReadonlySet<Permission>>(

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import { isRole, ROLES, type Role } from "../access/roles.js";
 import { findSellerAccount } from "../accounts/accounts-repo.js";
 import type { DB } from "../db/schema.js";
-import { countActiveOwners, findMembership, listMembershipsOfUser } from "../identity/memberships-repo.js";
+import { findMembership } from "../identity/memberships-repo.js";
 import { organisationOfAccount } from "../identity/organisations-repo.js";
 import { findUser, findUserByEmail, isGenericAddress, type User } from "../identity/users-repo.js";
 import { AppError } from "../platform/errors.js";
@@ -114,25 +114,11 @@ async function inviteUser(ctx: OperatorContext, args: InviteArgs): Promise<Comma
   };
 }
 
-/**
- * The service refuses this too, but from inside its transaction, where its audit append waits for that
- * same transaction on SQLite's single connection (it would hang): checked here first, outside any.
- */
-async function refuseLastOwner(db: Kysely<DB>, user: User): Promise<void> {
-  if (user.status !== "active") return;
-  for (const m of await listMembershipsOfUser(db, user.id)) {
-    if (m.role === "owner" && (await countActiveOwners(db, m.accountId)) <= 1) {
-      throw new AppError("LAST_OWNER", `The user is the last active owner of seller account ${m.accountId}.`);
-    }
-  }
-}
-
 async function disableUser(ctx: OperatorContext, ref: UserRef): Promise<CommandResult> {
   const { rt, services, target } = ctx;
   const db = rt.database.db;
   const user = await findUserByRef(db, ref);
   target.user = user.id;
-  await refuseLastOwner(db, user);
   await services.identity.disableUser(CLI_OPERATOR, user.id);
   const after = (await findUser(db, user.id)) ?? user;
   return {
