@@ -81,6 +81,22 @@ export function createPasskeys(deps: PasskeysDeps) {
     return db.selectFrom("passkey_credentials").selectAll().where("user_id", "=", userId).execute();
   }
 
+  /**
+   * The library asks whether a response's challenge is ours; remembering the answer tells a spent or
+   * unknown challenge apart from a bad signature when verification throws.
+   */
+  function challengeGate(userId: string, kind: Kind) {
+    let ok: boolean | undefined;
+    return {
+      expectedChallenge: async (challenge: string) => {
+        ok = await consumeChallenge(userId, kind, challenge);
+        return ok;
+      },
+      failure: (): AppError["code"] =>
+        ok === false ? "PASSKEY_CHALLENGE_INVALID" : "PASSKEY_VERIFICATION_FAILED",
+    };
+  }
+
   async function fail(
     action: string,
     userId: string,
@@ -121,26 +137,18 @@ export function createPasskeys(deps: PasskeysDeps) {
     rp: RelyingParty,
   ): Promise<PasskeyInfo> {
     const action = "mfa.passkey.register";
-    let challengeOk: boolean | undefined;
+    const gate = challengeGate(userId, "registration");
     let verified: Awaited<ReturnType<typeof verifyRegistrationResponse>>;
     try {
       verified = await verifyRegistrationResponse({
         response,
-        expectedChallenge: async (c) => {
-          challengeOk = await consumeChallenge(userId, "registration", c);
-          return challengeOk;
-        },
+        expectedChallenge: gate.expectedChallenge,
         expectedOrigin: rp.origin,
         expectedRPID: rp.rpID,
         requireUserVerification: false,
       });
     } catch (err) {
-      return fail(
-        action,
-        userId,
-        challengeOk === false ? "PASSKEY_CHALLENGE_INVALID" : "PASSKEY_VERIFICATION_FAILED",
-        err,
-      );
+      return fail(action, userId, gate.failure(), err);
     }
     if (!verified.verified) return fail(action, userId, "PASSKEY_VERIFICATION_FAILED");
     const { credential, credentialDeviceType, credentialBackedUp } = verified.registrationInfo;
@@ -210,15 +218,12 @@ export function createPasskeys(deps: PasskeysDeps) {
       .where("user_id", "=", userId)
       .executeTakeFirst();
     if (!stored) return fail(action, userId, "PASSKEY_UNKNOWN_CREDENTIAL");
-    let challengeOk: boolean | undefined;
+    const gate = challengeGate(userId, "authentication");
     let result: Awaited<ReturnType<typeof verifyAuthenticationResponse>>;
     try {
       result = await verifyAuthenticationResponse({
         response,
-        expectedChallenge: async (c) => {
-          challengeOk = await consumeChallenge(userId, "authentication", c);
-          return challengeOk;
-        },
+        expectedChallenge: gate.expectedChallenge,
         expectedOrigin: rp.origin,
         expectedRPID: rp.rpID,
         credential: {
@@ -230,12 +235,7 @@ export function createPasskeys(deps: PasskeysDeps) {
         requireUserVerification: false,
       });
     } catch (err) {
-      return fail(
-        action,
-        userId,
-        challengeOk === false ? "PASSKEY_CHALLENGE_INVALID" : "PASSKEY_VERIFICATION_FAILED",
-        err,
-      );
+      return fail(action, userId, gate.failure(), err);
     }
     if (!result.verified) return fail(action, userId, "PASSKEY_VERIFICATION_FAILED");
     await db
