@@ -2,11 +2,11 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { withoutAuditTriggers } from "../../test/support/audit-log.js";
+import { runCliCaptured } from "../../test/support/cli.js";
 import { createPostgresDatabase, STORES, type StoreName, tempDir } from "../../test/support/stores.js";
 import { loadConfig } from "../config/config.js";
 import { loadMasterKey } from "../crypto/master-key.js";
 import { openDatabase } from "../db/database.js";
-import { runCli } from "./program.js";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -23,21 +23,7 @@ async function instance(store: StoreName) {
     SELLER_PILOT_LOG_LEVEL: "warn",
     ...(pg ? { DATABASE_URL: pg.url } : {}),
   };
-  const cli = async (argv: string[]) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env,
-      cwd: tmp.dir,
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-    });
-    return { code, stdout, stderr, json: () => JSON.parse(stdout) };
-  };
+  const cli = (argv: string[]) => runCliCaptured(argv, { env, cwd: tmp.dir });
   /** Opens the instance's data store directly (its own master key), for tampering. */
   const tamper = async (sqlChange: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<unknown>) => {
     const config = loadConfig(env, tmp.dir);

@@ -3,12 +3,12 @@ import type { TOTP } from "otpauth";
 import { URI } from "otpauth";
 import type { Role } from "../../src/access/roles.js";
 import { createSellerAccount } from "../../src/accounts/accounts-repo.js";
-import { runCli } from "../../src/cli/program.js";
 import { loadConfig } from "../../src/config/config.js";
 import { putMembership } from "../../src/identity/memberships-repo.js";
 import { ManualClock } from "../../src/platform/clock.js";
 import { openRuntime, type Runtime } from "../../src/runtime.js";
 import { createServices, type Services } from "../../src/services.js";
+import { runCliCaptured } from "./cli.js";
 import { capturingLogger } from "./log-capture.js";
 import { createPostgresDatabase, type StoreName, tempDir } from "./stores.js";
 
@@ -32,22 +32,8 @@ export async function cliInstance(store: StoreName, cleanups: Cleanups) {
     SELLER_PILOT_PUBLIC_URL: PUBLIC_URL,
     ...(pg ? { DATABASE_URL: pg.url } : {}),
   };
-  const cli = async (argv: string[], stdin?: string) => {
-    let stdout = "";
-    let stderr = "";
-    const code = await runCli(argv, {
-      env,
-      cwd: tmp.dir,
-      stdout: (t) => {
-        stdout += t;
-      },
-      stderr: (t) => {
-        stderr += t;
-      },
-      ...(stdin === undefined ? {} : { readStdin: async () => stdin }),
-    });
-    return { code, stdout, stderr, json: () => JSON.parse(stdout) };
-  };
+  const cli = (argv: string[], stdin?: string) =>
+    runCliCaptured(argv, { env, cwd: tmp.dir, ...(stdin === undefined ? {} : { stdin }) });
   /** Opens the instance's stores directly (its own key), with a manual clock, for seeding and checking. */
   const withRt = async <T>(run: (rt: Runtime, s: Services, clock: ManualClock) => Promise<T>, at = START) => {
     const clock = new ManualClock(at);
