@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
 import { registerAdminRoutes } from "./admin-routes.js";
@@ -18,6 +19,11 @@ import { isMalformed } from "./spapi-guard.js";
 
 export interface SandboxOptions {
   orders?: number;
+  /**
+   * Where the generated two years of history end (ms since the epoch; default: the sandbox's start). A fixed end
+   * makes every sandbox started with the same seed and end serve identical orders, dates included.
+   */
+  dataEndMs?: number;
   seed?: number;
   sellers?: number;
   /** 60 means one real second is one minute of Amazon time (rates, delays and expiries alike). */
@@ -30,6 +36,12 @@ export interface SandboxOptions {
   applicationId?: string;
   clientId?: string;
   clientSecret?: string;
+  /**
+   * Derives the application id, client id, client secret and each seller's first refresh token from this
+   * secret (HMAC-SHA-256), so several sandbox processes started with the same seed accept the same credentials
+   * (demo mode: the server's sandbox and a CLI's). Explicit ids and secrets above win.
+   */
+  credentialSeed?: string;
   /** Registered OAuth redirect URIs; the first is the default target of the consent page. */
   redirectUris?: string[];
   rateLimits?: Partial<Record<Operation, UsagePlan>>;
@@ -56,6 +68,21 @@ export interface Sandbox {
   sellers: SandboxSeller[];
 }
 
+function seededCredentials(seed: string) {
+  const mac = (label: string) => createHmac("sha256", seed).update(label, "utf8").digest();
+  const hex = (label: string, bytes: number) => mac(label).subarray(0, bytes).toString("hex");
+  const b64 = (label: string) =>
+    Buffer.concat([mac(`${label}/1`), mac(`${label}/2`)])
+      .subarray(0, 48)
+      .toString("base64url");
+  return {
+    applicationId: `amzn1.sp.solution.${hex("application", 16).replace(/^(.{8})(.{4})(.{4})(.{4})/, "$1-$2-$3-$4-")}`,
+    clientId: `amzn1.application-oa2-client.${hex("client-id", 16)}`,
+    clientSecret: `amzn1.oa2-cs.v1.${b64("client-secret")}`,
+    refreshToken: (sellingPartnerId: string) => `Atzr|${b64(`refresh-token/${sellingPartnerId}`)}`,
+  };
+}
+
 export const DEFAULT_REDIRECT_URI = "https://localhost:8443/api/connect/amazon/callback";
 
 /** Builds the SP-API simulator as a Fastify app; nothing listens until `listenSandbox`. */
@@ -66,13 +93,14 @@ export function buildSandbox(options: SandboxOptions = {}): Sandbox {
     orders: options.orders ?? 2_000,
     seed,
     sellers: options.sellers ?? 2,
-    endMs: time.now(),
+    endMs: Math.min(options.dataEndMs ?? time.now(), time.now()),
     piiCanary: options.piiCanary,
   });
+  const derive = options.credentialSeed === undefined ? null : seededCredentials(options.credentialSeed);
   const lwa = new LwaState({
-    applicationId: options.applicationId,
-    clientId: options.clientId,
-    clientSecret: options.clientSecret,
+    applicationId: options.applicationId ?? derive?.applicationId,
+    clientId: options.clientId ?? derive?.clientId,
+    clientSecret: options.clientSecret ?? derive?.clientSecret,
     redirectUris: options.redirectUris ?? [DEFAULT_REDIRECT_URI],
   } as ConstructorParameters<typeof LwaState>[0]);
   const withoutPii = new Set(options.withoutPiiRole ?? []);
@@ -80,7 +108,10 @@ export function buildSandbox(options: SandboxOptions = {}): Sandbox {
     const piiRole = !withoutPii.has(profile.index);
     return {
       sellingPartnerId: profile.sellingPartnerId,
-      refreshToken: lwa.addSeller({ sellingPartnerId: profile.sellingPartnerId, piiRole }),
+      refreshToken: lwa.addSeller(
+        { sellingPartnerId: profile.sellingPartnerId, piiRole },
+        derive?.refreshToken(profile.sellingPartnerId),
+      ),
       marketplaceIds: profile.marketplaces.map((m) => m.id),
       storeName: profile.storeName,
       piiRole,

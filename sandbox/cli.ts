@@ -9,11 +9,13 @@ export interface SandboxIo {
 }
 
 export const SANDBOX_USAGE = `Usage: sandbox [--port N] [--orders N] [--seed S] [--sellers K] [--time-scale X]
-               [--pii-canary STRING] [--without-pii-role i,j] [--redirect-uri URL]...
+               [--pii-canary STRING] [--without-pii-role i,j] [--redirect-uri URL]... [--data-end ISO]
                [--fail-5xx N] [--fail-429 N] [--latency-ms N] [--malformed N]
                [--rate-limit operation=rate:burst]...
 Starts the SP-API sandbox on 127.0.0.1 and prints one JSON line with its endpoints and credentials.
-Env SELLER_PILOT_SANDBOX_PII_CANARY sets the PII canary when --pii-canary is absent.`;
+Env SELLER_PILOT_SANDBOX_PII_CANARY sets the PII canary when --pii-canary is absent.
+Env SELLER_PILOT_SANDBOX_CREDENTIAL_SEED derives the application's ids, client secret and the sellers'
+refresh tokens from a secret, so sandboxes started with the same seed accept the same credentials.`;
 
 function count(value: string | undefined, name: string, min = 0): number | undefined {
   if (value === undefined) return undefined;
@@ -40,6 +42,7 @@ export function parseSandboxArgs(
       "pii-canary": { type: "string" },
       "without-pii-role": { type: "string" },
       "redirect-uri": { type: "string", multiple: true },
+      "data-end": { type: "string" },
       "fail-5xx": { type: "string" },
       "fail-429": { type: "string" },
       "latency-ms": { type: "string" },
@@ -60,6 +63,10 @@ export function parseSandboxArgs(
     sellers: count(values.sellers, "sellers", 1) ?? 2,
     timeScale,
     piiCanary: canary === "" ? undefined : canary,
+    // From the environment only: a secret on the command line would be visible to every user in `ps`.
+    ...(env.SELLER_PILOT_SANDBOX_CREDENTIAL_SEED
+      ? { credentialSeed: env.SELLER_PILOT_SANDBOX_CREDENTIAL_SEED }
+      : {}),
     faults: {
       serverErrors: count(values["fail-5xx"], "fail-5xx") ?? 0,
       throttles: count(values["fail-429"], "fail-429") ?? 0,
@@ -71,6 +78,11 @@ export function parseSandboxArgs(
     options.withoutPiiRole = values["without-pii-role"]
       .split(",")
       .map((v) => count(v, "without-pii-role") as number);
+  }
+  if (values["data-end"] !== undefined) {
+    const end = Date.parse(values["data-end"]);
+    if (!Number.isFinite(end)) throw new RangeError("--data-end must be an ISO date-time");
+    options.dataEndMs = end;
   }
   if (values["redirect-uri"] !== undefined) {
     for (const uri of values["redirect-uri"]) new URL(uri);

@@ -79,13 +79,14 @@ export class LwaState {
     return { newSecret, oldExpiresMs };
   }
 
-  addSeller(seller: SellerAuth): string {
+  /** `refreshToken` fixes the seller's first refresh token (a credential seed); random otherwise. */
+  addSeller(seller: SellerAuth, refreshToken?: string): string {
     this.sellers.set(seller.sellingPartnerId, seller);
-    return this.issueRefreshToken(seller.sellingPartnerId);
+    return this.issueRefreshToken(seller.sellingPartnerId, refreshToken);
   }
 
-  issueRefreshToken(sellingPartnerId: string): string {
-    const value = token("Atzr|");
+  issueRefreshToken(sellingPartnerId: string, fixed?: string): string {
+    const value = fixed ?? token("Atzr|");
     this.#refresh.set(value, { sellingPartnerId, valid: true });
     return value;
   }

@@ -14,4 +14,9 @@ if (running === 0 || running === 2) {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+  // A parent that starts us as its child (Seller Pilot's demo mode) holds our stdin open; when it dies, even
+  // by SIGKILL, stdin ends and we go too instead of lingering on a port.
+  if (process.env.SELLER_PILOT_SANDBOX_LIFELINE === "stdin") {
+    process.stdin.once("end", stop).once("close", stop).resume();
+  }
 }

@@ -3,10 +3,14 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { rolesRoutes } from "./access/roles-routes.js";
 import { type DeclaredRoute, recordRoutes } from "./access/route-permissions.js";
 import { accountRoutes, auditReadScope } from "./accounts/account-routes.js";
+import type { SpApiCaller } from "./amazon/operation-spec.js";
 import { auditRoutes } from "./audit/audit-routes.js";
 import type { AuditSink } from "./audit/audit-sink.js";
 import type { Config } from "./config/config.js";
+import type { ClientSecretRotation } from "./connect/client-secret-rotation.js";
+import { clientSecretRoutes } from "./connect/client-secret-routes.js";
 import { connectRoutes } from "./connect/connect-routes.js";
+import type { ConnectService } from "./connect/connect-service.js";
 import type { Database } from "./db/database.js";
 import { registerErrorHandling, sendError } from "./http/error-handler.js";
 import { openApiRoute, registerOpenApi } from "./http/openapi.js";
@@ -18,11 +22,17 @@ import { authRoutes } from "./identity/auth-routes.js";
 import { registerAuthentication, requireActor } from "./identity/authentication.js";
 import { teamRoutes } from "./identity/team-routes.js";
 import { tokenRoutes } from "./identity/token-routes.js";
+import { incidentRoutes } from "./incidents/incident-routes.js";
+import type { JobRunner } from "./jobs/jobs-types.js";
 import type { Clock } from "./platform/clock.js";
 import { newRequestId } from "./platform/ids.js";
 import type { Logger } from "./platform/logger.js";
 import { enterRequestContext } from "./platform/request-context.js";
+import { retentionRoutes } from "./retention/retention-routes.js";
 import type { Services } from "./services.js";
+import { insightsRoutes } from "./sync/insights-routes.js";
+import { ordersRoutes } from "./sync/orders-routes.js";
+import { syncRoutes } from "./sync/sync-routes.js";
 import { securityTxtRoutes } from "./system/security-txt.js";
 import { systemRoutes } from "./system/system-routes.js";
 
@@ -40,6 +50,19 @@ export interface AppDeps {
    * stack); authentication still fails closed for any route that declares more than `public`.
    */
   identity?: AppIdentity;
+  /** The SP-API side: null when no client is wired (connect and Amazon-facing routes answer NOT_READY). */
+  amazon?: AppAmazon | null;
+  /** The background job runner (sync on demand, job status); null serves no job routes' actions. */
+  jobs?: JobRunner | null;
+}
+
+export interface AppAmazon {
+  /** The one SP-API client (every call to Amazon goes through it). */
+  client: SpApiCaller;
+  /** The website authorization workflow and the account profile the client reads. */
+  connect: ConnectService;
+  /** Amazon's 180-day client secret rule: age, and the new-secret notification's ingestion. */
+  clientSecret?: ClientSecretRotation;
 }
 
 export interface AppIdentity {
@@ -126,11 +149,22 @@ export async function buildApp(deps: AppDeps) {
       }),
     );
     await app.register(accountRoutes({ db }));
-    await app.register(connectRoutes({ db, connect: null }));
+    await app.register(connectRoutes({ db, connect: deps.amazon?.connect ?? null }));
+    await app.register(syncRoutes({ jobs: deps.jobs ?? null, audit: identity.audit }));
+    await app.register(
+      clientSecretRoutes({ db, audit: identity.audit, rotation: deps.amazon?.clientSecret ?? null }),
+    );
     await app.register(teamRoutes({ db, clock: deps.clock, services, audit: identity.audit }));
     await app.register(rolesRoutes());
+    const amazon = deps.amazon ? { client: deps.amazon.client } : null;
+    await app.register(ordersRoutes({ db, clock: deps.clock, orders: services.orders, amazon }));
+    await app.register(insightsRoutes({ db, clock: deps.clock, business: services.business }));
     await app.register(tokenRoutes({ services }));
     await app.register(accessReviewRoutes({ db, services }));
+    await app.register(
+      retentionRoutes({ db, clock: deps.clock, audit: identity.audit, config: deps.config }),
+    );
+    await app.register(incidentRoutes({ db, clock: deps.clock, audit: identity.audit, config: deps.config }));
     await app.register(
       auditRoutes({
         db,

@@ -1,16 +1,28 @@
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer } from "node:net";
 import { buildApp } from "./app.js";
 import { auditSigner } from "./audit/audit-chain.js";
+import {
+  onAccountConnected,
+  registerAmazonJobs,
+  scheduleAmazonJobs,
+  scheduleMaintenanceJobs,
+} from "./background-jobs.js";
 import type { Config } from "./config/config.js";
 import { isDemoMode } from "./config/config.js";
+import { startDemoMode } from "./demo/demo-mode.js";
 import { createRedirectServer } from "./http/redirect-server.js";
 import { loadTlsMaterial } from "./http/tls.js";
+import { createIncidentResponse } from "./incidents/incident-response.js";
+import { createInProcessRunner } from "./jobs/in-process-runner.js";
+import type { JobRunner } from "./jobs/jobs-types.js";
 import type { Clock } from "./platform/clock.js";
 import type { Logger } from "./platform/logger.js";
 import { packageVersion, webDistDir } from "./platform/paths.js";
+import { createRetentionService } from "./retention/retention-service.js";
 import { openRuntime } from "./runtime.js";
 import { createServices } from "./services.js";
 import { ensureInstanceIdentity } from "./settings/instance.js";
+import { openSpApi, type SpApiRuntime, spApiSetupFromConfig } from "./spapi-runtime.js";
 
 export interface ServerDeps {
   config: Config;
@@ -31,9 +43,30 @@ function displayHost(host: string): string {
   return host === "0.0.0.0" || host === "::" || host === "127.0.0.1" || host === "::1" ? "localhost" : host;
 }
 
-/** Start-up: key -> store -> migrations -> certificate -> HTTPS (+ optional redirect) listener. */
+/**
+ * Port 0 asks for any free port, but Amazon's redirect URI (and the demo sandbox's registration of it) must be
+ * known before the app is built: take one from the kernel first.
+ */
+async function choosePort(host: string, wanted: number): Promise<number> {
+  if (wanted !== 0) return wanted;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", reject);
+    probe.listen(0, host, () => resolve());
+  });
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/**
+ * Start-up: key -> store -> migrations -> certificate -> SP-API (the demo sandbox without LWA credentials)
+ * -> HTTPS (+ optional redirect) listener.
+ */
 export async function startServer(deps: ServerDeps): Promise<RunningServer> {
-  const { config, logger, clock, notice } = deps;
+  const { logger, clock, notice } = deps;
+  const config = { ...deps.config, port: await choosePort(deps.config.host, deps.config.port) };
+  const url = config.publicUrl ?? `https://${displayHost(config.host)}:${config.port}`;
   const runtime = await openRuntime({ config, clock, logger });
   const { master, database } = runtime;
   if (master.generated && !config.masterKey.kms) {
@@ -41,12 +74,63 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
     logger.warn({ file: master.file }, "generated a development master key");
     notice(`WARNING: ${warning}`);
   }
+  let amazon: { spapi: SpApiRuntime; close(): Promise<void> } | null = null;
+  let jobs: JobRunner | null = null;
+  let closeIncidents = () => {};
   try {
     const identity = await ensureInstanceIdentity(database.db, clock);
+    const services = createServices(runtime);
 
     const tls = await loadTlsMaterial(config.tls, clock);
     if (tls.generated) {
       logger.warn({ validTo: tls.validTo.toISOString() }, "generated a self-signed development certificate");
+    }
+
+    // Background jobs in this process; the queue and schedules live in the store, so a restart resumes them.
+    const runner = createInProcessRunner({ database, clock, logger });
+    jobs = runner;
+    const onConnected = (accountId: string) => onAccountConnected(runner, accountId);
+    let enrollment: Awaited<ReturnType<typeof startDemoMode>>["enrollment"] = null;
+    if (isDemoMode(config)) {
+      const demo = await startDemoMode(runtime, services, { publicUrl: url, onConnected });
+      amazon = demo;
+      enrollment = demo.enrollment;
+      logger.info(
+        { sandbox: demo.sandbox.info.endpoint, accounts: demo.accountIds.length },
+        "demo mode: the built-in SP-API sandbox stands in for Amazon",
+      );
+    } else {
+      const setup = spApiSetupFromConfig(config, url);
+      if (setup) {
+        const spapi = openSpApi(runtime, setup, { onConnected });
+        amazon = { spapi, close: spapi.close };
+      }
+    }
+    const incidents = createIncidentResponse({
+      db: database.db,
+      clock,
+      audit: runtime.audit,
+      config,
+      logger,
+      trustedPublicKeys: [auditSigner(master.key).publicKey],
+    });
+    closeIncidents = () => incidents.close();
+    const retention = createRetentionService({
+      database,
+      vault: runtime.vault,
+      dataKeys: runtime.dataKeys,
+      secrets: runtime.secrets,
+      audit: runtime.audit,
+      clock,
+      signer: auditSigner(master.key),
+      ...(config.retention ? { accountGraceDays: config.retention.accountGraceDays } : {}),
+    });
+    await scheduleMaintenanceJobs(runner, { retention, incidents });
+    if (amazon) {
+      // Demo mode's secret derives from the instance seed: nothing to rotate there.
+      const rotateClientSecret = !isDemoMode(config);
+      registerAmazonJobs(runner, amazon.spapi, { rotateClientSecret });
+      await scheduleAmazonJobs(runner, database.db, { rotateClientSecret });
     }
 
     const version = packageVersion();
@@ -58,14 +142,23 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       tls,
       version,
       webRoot: webDistDir(),
+      amazon: amazon
+        ? {
+            client: amazon.spapi.api.client,
+            connect: amazon.spapi.connect,
+            clientSecret: amazon.spapi.clientSecret,
+          }
+        : null,
+      jobs: runner,
       identity: {
-        services: createServices(runtime),
+        services,
         audit: runtime.audit,
         auditPublicKey: auditSigner(master.key).publicKey,
       },
     });
     await app.listen({ host: config.host, port: config.port });
     const port = (app.server.address() as AddressInfo).port;
+    await runner.start();
 
     let redirect: ReturnType<typeof createRedirectServer> | null = null;
     let redirectPort: number | null = null;
@@ -79,7 +172,6 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       redirectPort = (server.address() as AddressInfo).port;
     }
 
-    const url = config.publicUrl ?? `https://${displayHost(config.host)}:${port}`;
     logger.info(
       {
         url,
@@ -92,6 +184,12 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       },
       "listening",
     );
+    if (enrollment) {
+      // To the operator's terminal only: the link is a credential and never goes to the log.
+      notice(
+        `Enroll the first admin (${enrollment.email}, single use, expires ${enrollment.expiresAt}): ${url}/enroll?token=${encodeURIComponent(enrollment.token)}`,
+      );
+    }
     notice(`Seller Pilot ready at ${url}`);
 
     let closing: Promise<void> | null = null;
@@ -106,12 +204,19 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
             await new Promise<void>((resolve) => server.close(() => resolve()));
           }
           await app.close();
+          // Running jobs are told to stop at their next safe point; what they stored stays, the rest re-runs.
+          await jobs?.stop();
+          closeIncidents();
+          await amazon?.close();
           await runtime.close();
         })();
         return closing;
       },
     };
   } catch (err) {
+    await jobs?.stop();
+    closeIncidents();
+    await amazon?.close();
     await runtime.close();
     throw err;
   }

@@ -1,4 +1,6 @@
 import { createAuthorizer } from "./access/authorize.js";
+import { createBusinessReads } from "./access/business-reads.js";
+import { createOrderReads } from "./access/order-reads.js";
 import { PERMISSIONS } from "./access/permissions.js";
 import { createPiiReveal } from "./access/pii-reveal.js";
 import { createAccessReviews } from "./identity/access-review.js";
@@ -40,7 +42,10 @@ export function createServices(rt: Pick<Runtime, "database" | "clock" | "audit" 
   });
   const accessReviews = createAccessReviews({ db, clock, audit, authorizer, identity });
   const reveals = createPiiReveal({ authorizer, fields, audit, clock });
-  return { modules, credentials, authorizer, identity, accessReviews, reveals };
+  // The one door to Amazon Information for routes and the CLI (authorize, audit, then read).
+  const orders = createOrderReads({ authorizer, reveals, fields, audit, clock });
+  const business = createBusinessReads({ authorizer, audit, clock });
+  return { modules, credentials, authorizer, identity, accessReviews, reveals, orders, business };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -18,6 +18,9 @@ export const PERMISSIONS = [
   "account:delete",
   "access_review:perform",
   "tokens:manage",
+  // Incident response (src/incidents): read incidents, move them through their lifecycle, add evidence.
+  "incidents:read",
+  "incidents:manage",
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];

@@ -50,6 +50,11 @@ export interface PiiReveal {
     accountId: string,
     orderId: string,
   ): Promise<{ access: AccessGrant; grant: RevealGrant }>;
+  /**
+   * The live grant of this user for this order, or null; no refusal is audited (the order page asks on
+   * every view whether to show buyer data). The caller has authorized orders:read_pii already.
+   */
+  liveReveal(db: Kysely<DB>, userId: string, accountId: string, orderId: string): Promise<RevealGrant | null>;
 }
 
 export interface PiiRevealDeps {
@@ -84,7 +89,41 @@ export function createPiiReveal(deps: PiiRevealDeps): PiiReveal {
     return new AppError(code);
   }
 
+  async function latest(db: Kysely<DB>, userId: string, accountId: string, orderId: string) {
+    const rows = await db
+      .selectFrom("pii_reveal_grants")
+      .select(["id", "purpose", "granted_at", "expires_at"])
+      .where("user_id", "=", userId)
+      .where("seller_account_id", "=", accountId)
+      .where("order_id", "=", orderId)
+      .orderBy("expires_at", "desc")
+      .limit(1)
+      .execute();
+    return rows[0];
+  }
+
+  function toGrant(
+    row: { id: string; purpose: RevealPurpose; granted_at: string; expires_at: string },
+    accountId: string,
+    orderId: string,
+  ): RevealGrant {
+    return {
+      id: row.id,
+      accountId,
+      orderId,
+      purpose: row.purpose,
+      grantedAt: row.granted_at,
+      expiresAt: row.expires_at,
+    };
+  }
+
   return {
+    async liveReveal(db, userId, accountId, orderId) {
+      const row = await latest(db, userId, accountId, orderId);
+      if (!row || row.expires_at <= clock.now().toISOString() || !isPurpose(row.purpose)) return null;
+      return toGrant({ ...row, purpose: row.purpose }, accountId, orderId);
+    },
+
     async grant(db, actor, request) {
       const access = await authorizer.authorize(db, actor, "orders:read_pii", request.accountId);
       if (!ORDER_ID.test(request.orderId)) {
@@ -147,31 +186,12 @@ export function createPiiReveal(deps: PiiRevealDeps): PiiReveal {
     async checkReveal(db, actor, accountId, orderId) {
       const access = await authorizer.authorize(db, actor, "orders:read_pii", accountId);
       const now = clock.now().toISOString();
-      const rows = await db
-        .selectFrom("pii_reveal_grants")
-        .select(["id", "purpose", "granted_at", "expires_at"])
-        .where("user_id", "=", access.userId)
-        .where("seller_account_id", "=", accountId)
-        .where("order_id", "=", orderId)
-        .orderBy("expires_at", "desc")
-        .limit(1)
-        .execute();
-      const latest = rows[0];
-      if (!latest) throw await refuse(actor, accountId, orderId, "REVEAL_PURPOSE_REQUIRED");
-      if (latest.expires_at <= now || !isPurpose(latest.purpose)) {
+      const row = await latest(db, access.userId, accountId, orderId);
+      if (!row) throw await refuse(actor, accountId, orderId, "REVEAL_PURPOSE_REQUIRED");
+      if (row.expires_at <= now || !isPurpose(row.purpose)) {
         throw await refuse(actor, accountId, orderId, "REVEAL_EXPIRED");
       }
-      return {
-        access,
-        grant: {
-          id: latest.id,
-          accountId,
-          orderId,
-          purpose: latest.purpose,
-          grantedAt: latest.granted_at,
-          expiresAt: latest.expires_at,
-        },
-      };
+      return { access, grant: toGrant({ ...row, purpose: row.purpose }, accountId, orderId) };
     },
   };
 }

@@ -24,6 +24,8 @@ const ADMIN: readonly Permission[] = [
   "account:manage",
   "access_review:perform",
   "tokens:manage",
+  "incidents:read",
+  "incidents:manage",
 ];
 
 const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {

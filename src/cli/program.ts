@@ -3,13 +3,17 @@ import { packageVersion } from "../platform/paths.js";
 import { registerAccountCommands } from "./account-commands.js";
 import { registerAuditCommands } from "./audit-commands.js";
 import { registerBackupCommands } from "./backup-commands.js";
+import { registerClientSecretCommands } from "./client-secret-commands.js";
 import { doctorCommand } from "./doctor-command.js";
 import { registerIdentityCommands } from "./identity-commands.js";
+import { registerIncidentCommands } from "./incident-commands.js";
 import { type CliIo, EXIT, type SetExit } from "./io.js";
 import { registerKeyCommands } from "./key-commands.js";
 import { migrateCommand } from "./migrate-command.js";
+import { registerRetentionCommands } from "./retention-commands.js";
 import { registerSandboxCommand } from "./sandbox-command.js";
 import { startCommand } from "./start-command.js";
+import { registerSyncCommand } from "./sync-command.js";
 
 /** A command group: adds its commands to the program. */
 type CommandRegistrar = (program: Command, io: CliIo, setExit: SetExit) => void;
@@ -40,7 +44,11 @@ const REGISTRARS: readonly CommandRegistrar[] = [
   registerKeyCommands,
   registerBackupCommands,
   registerSandboxCommand,
+  registerClientSecretCommands,
+  registerSyncCommand,
   registerAuditCommands,
+  registerIncidentCommands,
+  registerRetentionCommands,
 ];
 
 function configure(command: Command, io: CliIo): void {

@@ -1,8 +1,6 @@
 import { spawn } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
-import { packageRoot } from "../platform/paths.js";
+import { sandboxEntry } from "../demo/sandbox-entry.js";
 import { type CliIo, EXIT, type SetExit } from "./io.js";
 
 /**
@@ -10,14 +8,6 @@ import { type CliIo, EXIT, type SetExit } from "./io.js";
  * HTTP, exactly like Amazon): this command runs its entry as a child with the same runtime flags, passes
  * the arguments through, and forwards stop signals.
  */
-export function sandboxEntry(): { file: string; execArgv: string[] } {
-  const fromSource = fileURLToPath(import.meta.url).endsWith(".ts");
-  const root = packageRoot();
-  return fromSource
-    ? { file: path.join(root, "sandbox", "main.ts"), execArgv: process.execArgv }
-    : { file: path.join(root, "dist", "sandbox", "main.js"), execArgv: [] };
-}
-
 export function runSandbox(args: readonly string[], io: CliIo): Promise<number> {
   const entry = sandboxEntry();
   return new Promise((resolve) => {

@@ -47,6 +47,19 @@ export interface Config {
   /** null = demo mode: no Amazon credentials, the built-in sandbox stands in for Amazon. */
   lwa: LwaCredentials | null;
   spapi: { endpoint: string | null; lwaTokenUrl: string | null };
+  /** Demo mode (no LWA credentials): the built-in sandbox's PII canary, if any. */
+  demo: { piiCanary: string | null };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   security: { contact: string; txtExpires: string | null };
+  /** Retention (src/retention); optional so hand-built configs in tests keep the 90-day default. */
+  retention?: { accountGraceDays: number };
+  incidents: IncidentConfig;
+}
+
+/** Incident response: the point of contact, canary orders and alert channels (null: channel off). */
+export interface IncidentConfig {
+  contact: string;
+  canaryOrderIds: string[];
+  email: { smtpUrl: string; password: string | null; from: string; to: string[] } | null;
+  webhook: { url: string; secret: string } | null;
 }

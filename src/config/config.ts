@@ -15,6 +15,7 @@ export type {
   Config,
   DatabaseConfig,
   Environment,
+  IncidentConfig,
   KmsConfig,
   LwaCredentials,
   MasterKeyConfig,
@@ -42,6 +43,50 @@ function masterKeyConfig(e: EnvInput, dataDir: string, cwd: string): Config["mas
     file: path.join(dataDir, kms ? "master.key.kms" : "master.key"),
     generateIfMissing: true,
     kms,
+  };
+}
+
+/** Alert channels need all their parts: a half-configured channel is a CONFIG_INVALID, not a silent off. */
+function incidentConfig(e: EnvInput): Config["incidents"] {
+  const email = [
+    e.SELLER_PILOT_ALERT_SMTP_URL,
+    e.SELLER_PILOT_ALERT_EMAIL_FROM,
+    e.SELLER_PILOT_ALERT_EMAIL_TO,
+  ];
+  const emailSet = email.filter((v) => v !== undefined).length;
+  const webhookSet = [e.SELLER_PILOT_ALERT_WEBHOOK_URL, e.SELLER_PILOT_ALERT_WEBHOOK_SECRET].filter(
+    (v) => v !== undefined,
+  ).length;
+  const problems: string[] = [];
+  if (emailSet !== 0 && emailSet !== 3)
+    problems.push(
+      "SELLER_PILOT_ALERT_SMTP_URL, SELLER_PILOT_ALERT_EMAIL_FROM and SELLER_PILOT_ALERT_EMAIL_TO must be set together",
+    );
+  if (webhookSet === 1)
+    problems.push(
+      "SELLER_PILOT_ALERT_WEBHOOK_URL and SELLER_PILOT_ALERT_WEBHOOK_SECRET must be set together",
+    );
+  if (problems.length > 0)
+    throw new AppError("CONFIG_INVALID", `Invalid configuration:\n  - ${problems.join("\n  - ")}`, {
+      details: { problems },
+    });
+  return {
+    contact:
+      e.SELLER_PILOT_INCIDENT_CONTACT ?? e.SELLER_PILOT_SECURITY_CONTACT ?? DEVELOPMENT_SECURITY_CONTACT,
+    canaryOrderIds: e.SELLER_PILOT_INCIDENT_CANARY_ORDERS?.split(",") ?? [],
+    email:
+      e.SELLER_PILOT_ALERT_SMTP_URL && e.SELLER_PILOT_ALERT_EMAIL_FROM && e.SELLER_PILOT_ALERT_EMAIL_TO
+        ? {
+            smtpUrl: e.SELLER_PILOT_ALERT_SMTP_URL,
+            password: e.SELLER_PILOT_ALERT_SMTP_PASSWORD ?? null,
+            from: e.SELLER_PILOT_ALERT_EMAIL_FROM,
+            to: e.SELLER_PILOT_ALERT_EMAIL_TO.split(",").map((a) => a.trim()),
+          }
+        : null,
+    webhook:
+      e.SELLER_PILOT_ALERT_WEBHOOK_URL && e.SELLER_PILOT_ALERT_WEBHOOK_SECRET
+        ? { url: e.SELLER_PILOT_ALERT_WEBHOOK_URL, secret: e.SELLER_PILOT_ALERT_WEBHOOK_SECRET }
+        : null,
   };
 }
 
@@ -138,11 +183,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>, cw
       endpoint: e.SELLER_PILOT_SPAPI_ENDPOINT ?? null,
       lwaTokenUrl: e.SELLER_PILOT_LWA_TOKEN_URL ?? null,
     },
+    demo: { piiCanary: e.SELLER_PILOT_SANDBOX_PII_CANARY ?? null },
     logLevel: e.SELLER_PILOT_LOG_LEVEL,
     security: {
       contact: e.SELLER_PILOT_SECURITY_CONTACT ?? DEVELOPMENT_SECURITY_CONTACT,
       txtExpires: e.SELLER_PILOT_SECURITY_TXT_EXPIRES ?? null,
     },
+    retention: { accountGraceDays: e.SELLER_PILOT_ACCOUNT_DELETION_GRACE_DAYS },
+    incidents: incidentConfig(e),
   };
 
   if (production) {

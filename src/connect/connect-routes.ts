@@ -8,8 +8,8 @@ import { findUser } from "../identity/users-repo.js";
 import { AppError } from "../platform/errors.js";
 import type { ConnectService } from "./connect-service.js";
 
-/** Where the browser lands after a successful callback: the web app's dashboard lists the accounts. */
-export const CONNECTED_PAGE = "/dashboard";
+/** Where the browser lands after a successful callback: the web app's seller accounts page names the account. */
+export const CONNECTED_PAGE = "/accounts";
 
 export interface ConnectRoutesDeps {
   db: Kysely<DB>;
@@ -91,11 +91,20 @@ export function connectRoutes(deps: ConnectRoutesDeps): FastifyPluginAsyncZod {
       },
       async (request, reply) => {
         const { session } = requireSession(request);
-        const done = await service().callback(
-          { userId: session.userId, sessionId: session.id },
-          request.query,
-        );
-        return reply.redirect(`${CONNECTED_PAGE}?connected=${encodeURIComponent(done.accountId)}`, 303);
+        try {
+          const done = await service().callback(
+            { userId: session.userId, sessionId: session.id },
+            request.query,
+          );
+          return reply.redirect(`${CONNECTED_PAGE}?connected=${encodeURIComponent(done.accountId)}`, 303);
+        } catch (err) {
+          // A person's browser lands here from Amazon: a refusal is a page with its code, not a JSON body.
+          // The service has audited it; anything unexpected goes to the error handler as usual.
+          if (err instanceof AppError && err.status < 500) {
+            return reply.redirect(`${CONNECTED_PAGE}?error=${encodeURIComponent(err.code)}`, 303);
+          }
+          throw err;
+        }
       },
     );
   };

@@ -58,6 +58,8 @@ export interface ConnectServiceDeps {
   beta: boolean;
   /** Where Amazon sends the seller back; LWA checks the code exchange names the same URI. */
   redirectUri: string;
+  /** After an account is connected or re-authorized (the job runner resumes and schedules its sync). */
+  onConnected?: (accountId: string) => Promise<void>;
 }
 
 /** Who is connecting: the signed-in user, in the session the state is bound to. */
@@ -180,6 +182,7 @@ export function createConnectService(deps: ConnectServiceDeps) {
       outcome: "success",
       target: { account: accountId, organisation: input.organisationId, features: input.features.join(",") },
     });
+    await deps.onConnected?.(accountId);
     return {
       accountId,
       sellingPartnerId: input.sellingPartnerId,

@@ -1,12 +1,14 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
-import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { DatabaseConfig } from "../config/config.js";
 import type { MasterKey } from "../crypto/master-key.js";
 import { AppError } from "../platform/errors.js";
+import { FifoSqliteDialect } from "./fifo-sqlite-dialect.js";
 import type { DB } from "./schema.js";
+import { cachingStatements } from "./statement-cache.js";
 
 export type StoreKind = DatabaseConfig["kind"];
 
@@ -74,7 +76,7 @@ export async function openSqliteHandle(file: string, key: Buffer): Promise<Sqlit
 
 export async function openSqlite<T = DB>(file: string, key: Buffer): Promise<Database<T>> {
   const handle = await openSqliteHandle(file, key);
-  const db = new Kysely<T>({ dialect: new SqliteDialect({ database: handle }) });
+  const db = new Kysely<T>({ dialect: new FifoSqliteDialect({ database: cachingStatements(handle) }) });
   return {
     db,
     kind: "sqlite",

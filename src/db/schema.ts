@@ -415,6 +415,147 @@ export interface SyncCheckpointsTable {
   throttled_count: number;
 }
 
+/** Incident response (migration 0013, src/incidents): no PII, ids and generated text only. */
+export interface IncidentsTable {
+  id: string;
+  rule: string;
+  dedup_key: string;
+  severity: string;
+  state: string;
+  title: string;
+  summary: string;
+  account_id: string | null;
+  point_of_contact: string;
+  detected_at: string;
+  deadline_at: string;
+  notified_at: string | null;
+  escalated_at: string | null;
+  closed_at: string | null;
+  updated_at: string;
+  occurrences: number;
+}
+
+export interface IncidentEventsTable {
+  incident_id: string;
+  seq: number;
+  at: string;
+  kind: string;
+  actor: string;
+  detail: string;
+}
+
+/** Evidence notes: each hash covers the note and the previous note's hash (chain of custody). */
+export interface IncidentEvidenceTable {
+  incident_id: string;
+  seq: number;
+  at: string;
+  actor: string;
+  content: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface IncidentDetectorStateTable {
+  id: string;
+  cursor_seq: number;
+  state: string;
+  verified_at: string | null;
+  updated_at: string;
+}
+
+/** Retention (migration 0012, src/retention): a hold exempts an account, or one order, from deletion. */
+export interface LegalHoldsTable {
+  id: string;
+  account_id: string;
+  amazon_order_id: string | null;
+  order_row_id: string | null;
+  reason: string;
+  owner: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string | null;
+  released_at: string | null;
+  released_by: string | null;
+}
+
+export type DeletionRequestKind = "request" | "revocation" | "closure";
+export type DeletionRequestStatus = "scheduled" | "completed" | "cancelled";
+
+export interface DeletionRequestsTable {
+  id: string;
+  account_id: string;
+  kind: DeletionRequestKind;
+  status: DeletionRequestStatus;
+  requested_by: string;
+  requested_at: string;
+  execute_after: string;
+  deadline: string;
+  reminders_sent: number;
+  completed_at: string | null;
+  cancelled_at: string | null;
+  receipt_id: string | null;
+  receipt_hash: string | null;
+  updated_at: string;
+}
+
+export interface RetentionRunsTable {
+  id: string;
+  as_of: string;
+  started_at: string;
+  finished_at: string | null;
+  policy_version: string;
+  status: "running" | "completed" | "failed";
+  receipt: string | null;
+  receipt_hash: string | null;
+}
+
+/** Background jobs (migration 0011, src/jobs): schedules and their status per (job name, scope). */
+export interface JobSchedulesTable {
+  name: string;
+  /** The seller account id, or '' for an instance-wide schedule. */
+  scope: string;
+  account_id: string | null;
+  every_ms: number;
+  /** JSON payload handed to each run. */
+  payload: string;
+  next_run_at: string;
+  last_run_at: string | null;
+  last_success_at: string | null;
+  /** A catalog error code only: never a message, stack or secret. */
+  last_error_code: string | null;
+  last_error_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Accounts whose jobs are stopped (e.g. a revoked authorization) until resumed. */
+export interface JobPausesTable {
+  account_id: string;
+  code: string;
+  paused_at: string;
+}
+
+export type JobRunState = "queued" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** The in-process runner's queue; a running row's lease is taken over by another process once it expires. */
+export interface JobRunsTable {
+  id: string;
+  name: string;
+  account_id: string | null;
+  payload: string;
+  singleton_key: string | null;
+  state: JobRunState;
+  attempts: number;
+  max_attempts: number;
+  run_after: string;
+  lease_owner: string | null;
+  lease_expires_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error_code: string | null;
+}
+
 export interface DB {
   instance_settings: InstanceSettingsTable;
   seller_accounts: SellerAccountsTable;
@@ -447,4 +588,14 @@ export interface DB {
   prices: PricesTable;
   financial_events: FinancialEventsTable;
   sync_checkpoints: SyncCheckpointsTable;
+  job_schedules: JobSchedulesTable;
+  job_pauses: JobPausesTable;
+  job_runs: JobRunsTable;
+  incidents: IncidentsTable;
+  incident_events: IncidentEventsTable;
+  incident_evidence: IncidentEvidenceTable;
+  incident_detector_state: IncidentDetectorStateTable;
+  legal_holds: LegalHoldsTable;
+  deletion_requests: DeletionRequestsTable;
+  retention_runs: RetentionRunsTable;
 }

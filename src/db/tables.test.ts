@@ -73,6 +73,7 @@ describe("table registry", () => {
       "webauthn_challenges",
       "sessions",
       "spapi_rate_buckets",
+      "job_runs",
     ]);
     for (const t of excluded) expect(t.backup.include === false && t.backup.reason.length > 20).toBe(true);
     // Pinned on purpose: adding a table means deciding, here, whether backups carry it.
@@ -103,6 +104,15 @@ describe("table registry", () => {
       "prices",
       "financial_events",
       "sync_checkpoints",
+      "job_schedules",
+      "job_pauses",
+      "incidents",
+      "incident_events",
+      "incident_evidence",
+      "incident_detector_state",
+      "legal_holds",
+      "deletion_requests",
+      "retention_runs",
     ]);
     const names: Array<keyof DB> = TABLES.map((t) => t.name);
     expect(new Set(names).size).toBe(names.length);

@@ -88,6 +88,26 @@ export const TABLES = [
   { name: "financial_events", primaryKey: ["account_id", "event_key"], backup: { include: true } },
   // Restored with the data it describes, so a restored store resumes syncing where its data ends.
   { name: "sync_checkpoints", primaryKey: ["account_id", "stream"], backup: { include: true } },
+  // Background jobs (migration 0011): schedules and pauses are restored (a revoked account stays paused).
+  { name: "job_schedules", primaryKey: ["name", "scope"], backup: { include: true } },
+  { name: "job_pauses", primaryKey: ["account_id"], backup: { include: true } },
+  {
+    name: "job_runs",
+    primaryKey: ["id"],
+    backup: {
+      include: false,
+      reason: "transient queue of background work: a restored store enqueues again from its schedules",
+    },
+  },
+  // Incident response (migration 0013): records an operator must keep, restored with the audit log they cite.
+  { name: "incidents", primaryKey: ["id"], backup: { include: true } },
+  { name: "incident_events", primaryKey: ["incident_id", "seq"], backup: { include: true } },
+  { name: "incident_evidence", primaryKey: ["incident_id", "seq"], backup: { include: true } },
+  { name: "incident_detector_state", primaryKey: ["id"], backup: { include: true } },
+  // Retention (migration 0012): holds and deletion requests are decisions, runs carry deletion receipts.
+  { name: "legal_holds", primaryKey: ["id"], backup: { include: true } },
+  { name: "deletion_requests", primaryKey: ["id"], backup: { include: true } },
+  { name: "retention_runs", primaryKey: ["id"], backup: { include: true } },
 ] as const satisfies readonly TableSpec[];
 
 /** Tables Kysely's migrator keeps; a restore recreates them by running the migrations. */

@@ -5,6 +5,12 @@ import type { ApiTokensTable, DB } from "../db/schema.js";
 import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
+import {
+  type CredentialCache,
+  createCredentialCache,
+  credentialEpoch,
+  invalidateUserCredentials,
+} from "./credential-cache.js";
 import { hashToken, type Session } from "./sessions.js";
 
 const LAST_USED_INTERVAL_MS = 60_000;
@@ -59,6 +65,8 @@ export async function revokeApiTokensForUser(db: Kysely<DB>, userId: string, at:
     .where("user_id", "=", userId)
     .where("revoked_at", "is", null)
     .executeTakeFirst();
+  // After the write: a lookup that read the row before it cannot store what it read (see credential-cache).
+  invalidateUserCredentials(userId);
   return Number(result.numUpdatedRows);
 }
 
@@ -68,6 +76,8 @@ export interface ApiTokensDeps {
   audit: AuditSink;
   /** The permission catalog: scopes naming anything else are refused. */
   permissions: readonly string[];
+  /** Live (unrevoked, unexpired) token rows by token hash; a brief cache, see credential-cache.ts. */
+  cache?: CredentialCache<Selectable<ApiTokensTable>>;
 }
 
 export interface NewApiToken {
@@ -79,6 +89,7 @@ export interface NewApiToken {
 export function createApiTokens(deps: ApiTokensDeps) {
   const { db, clock, audit } = deps;
   const catalog = new Set(deps.permissions);
+  const cache = deps.cache ?? createCredentialCache<Selectable<ApiTokensTable>>();
 
   function checkScopes(scopes: ApiTokenScopes): ApiTokenScopes {
     const accounts = Array.isArray(scopes?.accounts) ? scopes.accounts : [];
@@ -174,22 +185,36 @@ export function createApiTokens(deps: ApiTokensDeps) {
       return new AppError(code);
     };
     if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) throw await refuse("API_TOKEN_INVALID");
-    const row = await db
-      .selectFrom("api_tokens")
-      .selectAll()
-      .where("token_hash", "=", hashToken(token))
-      .executeTakeFirst();
-    if (!row) throw await refuse("API_TOKEN_INVALID");
-    if (row.revoked_at !== null) throw await refuse("API_TOKEN_REVOKED", row);
+    const tokenHash = hashToken(token);
     const now = clock.now();
-    if (now.getTime() >= Date.parse(row.expires_at)) throw await refuse("API_TOKEN_EXPIRED", row);
+    let row = cache.get(tokenHash, now.getTime());
+    if (!row) {
+      const readEpoch = credentialEpoch();
+      row = await db
+        .selectFrom("api_tokens")
+        .selectAll()
+        .where("token_hash", "=", tokenHash)
+        .executeTakeFirst();
+      if (!row) throw await refuse("API_TOKEN_INVALID");
+      if (row.revoked_at !== null) throw await refuse("API_TOKEN_REVOKED", row);
+      // Only live rows are kept; expiry is checked on every use below, cached or not.
+      cache.set(tokenHash, row.user_id, row, readEpoch, now.getTime());
+    }
+    if (now.getTime() >= Date.parse(row.expires_at)) {
+      cache.delete(tokenHash);
+      throw await refuse("API_TOKEN_EXPIRED", row);
+    }
     // At most one write a minute per token: a write on every request would serialize a script's reads.
     if (row.last_used_at !== null && now.getTime() - Date.parse(row.last_used_at) < LAST_USED_INTERVAL_MS) {
       return toInfo(row);
     }
     const at = now.toISOString();
     await db.updateTable("api_tokens").set({ last_used_at: at }).where("id", "=", row.id).execute();
-    return toInfo({ ...row, last_used_at: at });
+    // The cached row follows, so the next minute's requests skip the write too.
+    const used = { ...row, last_used_at: at };
+    const cached = cache.get(tokenHash, now.getTime());
+    if (cached?.id === row.id) cached.last_used_at = at;
+    return toInfo(used);
   }
 
   async function revoke(userId: string, tokenId: string, actor: string): Promise<void> {
@@ -201,6 +226,7 @@ export function createApiTokens(deps: ApiTokensDeps) {
       .where("revoked_at", "is", null)
       .executeTakeFirst();
     if (result.numUpdatedRows === 0n) throw new AppError("API_TOKEN_NOT_FOUND");
+    invalidateUserCredentials(userId, true);
     await audit.record({
       action: "api_token.revoke",
       actor,

@@ -5,6 +5,12 @@ import type { DB, SessionState, SessionsTable } from "../db/schema.js";
 import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
+import {
+  type CredentialCache,
+  createCredentialCache,
+  credentialEpoch,
+  invalidateUserCredentials,
+} from "./credential-cache.js";
 
 export const SESSION_POLICY = {
   idleMs: 30 * MS.minute,
@@ -57,6 +63,8 @@ function toSession(row: Selectable<SessionsTable>): Session {
 /** Deletes every session of a user ("sign out everywhere", offboarding). */
 export async function revokeSessionsForUser(db: Kysely<DB>, userId: string): Promise<number> {
   const result = await db.deleteFrom("sessions").where("user_id", "=", userId).executeTakeFirst();
+  // After the write: no cached lookup of this user's sessions is served again (see credential-cache).
+  invalidateUserCredentials(userId);
   return Number(result.numDeletedRows);
 }
 
@@ -66,10 +74,13 @@ export interface SessionsDeps {
   audit: AuditSink;
   /** HMAC key for per-session CSRF tokens: the master key's "session-csrf" sub-key. */
   csrfKey: Buffer;
+  /** Session rows by token hash; a brief cache, see credential-cache.ts. */
+  cache?: CredentialCache<Selectable<SessionsTable>>;
 }
 
 export function createSessions(deps: SessionsDeps) {
   const { db, clock, audit, csrfKey } = deps;
+  const cache = deps.cache ?? createCredentialCache<Selectable<SessionsTable>>();
 
   async function refuse(code: "SESSION_INVALID" | "SESSION_EXPIRED" | "MFA_REQUIRED", userId?: string) {
     await audit.record({
@@ -85,15 +96,23 @@ export function createSessions(deps: SessionsDeps) {
   /** Finds a live session by token; expired ones are deleted on sight. */
   async function live(token: unknown): Promise<Selectable<SessionsTable>> {
     if (typeof token !== "string" || !TOKEN_SHAPE.test(token)) throw await refuse("SESSION_INVALID");
-    const row = await db
-      .selectFrom("sessions")
-      .selectAll()
-      .where("token_hash", "=", hashToken(token))
-      .executeTakeFirst();
-    if (!row) throw await refuse("SESSION_INVALID");
+    const tokenHash = hashToken(token);
     const now = clock.now().getTime();
+    let row = cache.get(tokenHash, now);
+    if (!row) {
+      const readEpoch = credentialEpoch();
+      row = await db
+        .selectFrom("sessions")
+        .selectAll()
+        .where("token_hash", "=", tokenHash)
+        .executeTakeFirst();
+      if (!row) throw await refuse("SESSION_INVALID");
+      cache.set(tokenHash, row.user_id, row, readEpoch, now);
+    }
+    // Both timeouts are checked on every use, cached or not.
     const idleEnd = Date.parse(row.last_seen_at) + SESSION_POLICY.idleMs;
     if (now >= idleEnd || now >= Date.parse(row.absolute_expires_at)) {
+      cache.delete(tokenHash);
       await db.deleteFrom("sessions").where("id", "=", row.id).execute();
       throw await refuse("SESSION_EXPIRED", row.user_id);
     }
@@ -105,6 +124,9 @@ export function createSessions(deps: SessionsDeps) {
     if (now.getTime() - Date.parse(row.last_seen_at) < SESSION_POLICY.touchIntervalMs) return row;
     const at = now.toISOString();
     await db.updateTable("sessions").set({ last_seen_at: at }).where("id", "=", row.id).execute();
+    // The cached row carries the new last_seen too, or the idle timeout would run from the old one.
+    const cached = cache.get(row.token_hash, now.getTime());
+    if (cached?.id === row.id) cached.last_seen_at = at;
     return { ...row, last_seen_at: at };
   }
 
@@ -179,6 +201,9 @@ export function createSessions(deps: SessionsDeps) {
       if (removed.numDeletedRows === 0n) throw new AppError("SESSION_INVALID");
       await tx.insertInto("sessions").values(next).execute();
     });
+    // The old token must stop at once, here as in the store.
+    cache.delete(row.token_hash);
+    invalidateUserCredentials(row.user_id, true);
     await audit.record({
       action: "session.rotate",
       actor: row.user_id,
@@ -211,6 +236,7 @@ export function createSessions(deps: SessionsDeps) {
       .executeTakeFirst();
     if (!row) return;
     await db.deleteFrom("sessions").where("id", "=", row.id).execute();
+    invalidateUserCredentials(row.user_id, true);
     await audit.record({
       action: "session.revoke",
       actor: row.user_id,

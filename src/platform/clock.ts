@@ -8,6 +8,19 @@ export const systemClock: Clock = {
 };
 
 /** A clock that only moves when told to: for tests of expiry, retention and deadlines. */
+/**
+ * A clock that runs `scale` times faster than `base` from the moment it is made: demo mode's view of Amazon time
+ * when the sandbox runs time-scaled (every rate, delay and expiry of Amazon's shrinks by the same factor).
+ */
+export function scaledClock(base: Clock, scale: number): Clock & { realMs(amazonMs: number): number } {
+  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError("scale must be a positive number");
+  const origin = base.now().getTime();
+  return {
+    now: () => new Date(origin + (base.now().getTime() - origin) * scale),
+    realMs: (amazonMs) => amazonMs / scale,
+  };
+}
+
 export class ManualClock implements Clock {
   #ms: number;
 

@@ -176,6 +176,12 @@ export const ERROR_CODES = defineErrorCodes({
     message: "The audit entry could not be written; nothing was recorded.",
   },
   AUDIT_CHAIN_INVALID: { status: 500, message: "The audit log failed verification." },
+  // Incident response (src/incidents)
+  INCIDENT_NOT_FOUND: { status: 404, message: "No incident has this id." },
+  INCIDENT_TRANSITION_INVALID: {
+    status: 409,
+    message: "An incident only moves forward through its lifecycle; this step is not allowed from its state.",
+  },
   AUDIT_RETENTION_TOO_SHORT: {
     status: 400,
     message: "Audit entries are kept at least 12 months: the retention cutoff is too recent.",
@@ -183,6 +189,15 @@ export const ERROR_CODES = defineErrorCodes({
   AUDIT_EXPORT_TARGET_EXISTS: {
     status: 500,
     message: "The export file already exists; it is never overwritten.",
+  },
+  // Retention (src/retention)
+  LEGAL_HOLD_NOT_FOUND: {
+    status: 404,
+    message: "No active legal hold of this id exists on this seller account.",
+  },
+  DELETION_REQUEST_EXISTS: {
+    status: 409,
+    message: "A deletion request for this seller account is already pending.",
   },
   // SP-API client
   SPAPI_AUTHORIZATION_REVOKED: {
@@ -221,6 +236,25 @@ export const ERROR_CODES = defineErrorCodes({
     message: "This authorization was started in another session; start again from this browser.",
   },
   CONNECT_FEATURES_INVALID: { status: 400, message: "Choose at least one known feature to connect." },
+  CLIENT_SECRET_NOTIFICATION_INVALID: {
+    status: 400,
+    message: "This is not an APPLICATION_OAUTH_CLIENT_NEW_SECRET notification for this application.",
+  },
+  CLIENT_SECRET_REJECTED: {
+    status: 502,
+    message: "Amazon did not accept the new client secret; the current one stays in use.",
+  },
+  // Orders read and FBM processing (src/sync/orders-routes.ts)
+  ORDER_NOT_FOUND: { status: 404, message: "No order of this id exists in this seller account." },
+  ORDER_NOT_FBM: {
+    status: 409,
+    message: "Buyer data exists only for merchant-fulfilled (FBM) orders with shipping enabled.",
+  },
+  ORDER_NOT_SHIPPABLE: {
+    status: 409,
+    message:
+      "Only an unshipped merchant-fulfilled order with known order items and marketplace can be confirmed as shipped.",
+  },
   // Sync storage
   REPORT_TRUNCATED: {
     status: 502,
@@ -229,6 +263,18 @@ export const ERROR_CODES = defineErrorCodes({
   REPORT_MALFORMED: {
     status: 502,
     message: "The report document cannot be read: not gzip, corrupt, or its header lacks required columns.",
+  },
+  SYNC_ABORTED: { status: 503, message: "The sync was stopped before it finished; the next run resumes it." },
+  // Background jobs (src/jobs)
+  JOB_UNKNOWN: { status: 500, message: "No handler is registered for this job name." },
+  JOB_FAILED: { status: 500, message: "A background job failed with an unexpected error; it is retried." },
+  JOB_ABANDONED: {
+    status: 500,
+    message: "A background job was abandoned by a process that stopped or died, too often to retry again.",
+  },
+  JOB_ACCOUNT_PAUSED: {
+    status: 409,
+    message: "Background jobs of this seller account are paused (authorization revoked); reconnect it first.",
   },
 });
 

@@ -15,6 +15,13 @@ export interface OrderFilter {
   purchasedTo?: string;
   /** Amazon order id prefix, e.g. "111-23". */
   orderIdPrefix?: string;
+  /** Matches an order id prefix or a SKU prefix of any of the order's items (the orders page's search box). */
+  search?: string;
+}
+
+/** Escaped for LIKE: a "%" or "_" in the search is matched literally. */
+function likePrefix(value: string): string {
+  return `${value.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 export interface OrderPage {
@@ -62,6 +69,23 @@ export async function listOrders(
     // Escaped: a "%" or "_" in the search is matched literally.
     const escaped = filter.orderIdPrefix.replace(/[\\%_]/g, (c) => `\\${c}`);
     query = query.where(sql<boolean>`amazon_order_id LIKE ${`${escaped}%`} ESCAPE '\\'`);
+  }
+  if (filter.search) {
+    const pattern = likePrefix(filter.search);
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`amazon_order_id LIKE ${pattern} ESCAPE '\\'`,
+        eb(
+          "id",
+          "in",
+          eb
+            .selectFrom("order_items")
+            .select("order_items.order_id")
+            .where("order_items.account_id", "=", accountId)
+            .where(sql<boolean>`order_items.sku LIKE ${pattern} ESCAPE '\\'`),
+        ),
+      ]),
+    );
   }
   if (page.cursor) {
     const [date, id] = decodeCursor(page.cursor);

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { refreshTokenSecretName } from "../../src/amazon/lwa.js";
 import { getMarketplaceParticipations } from "../../src/amazon/operations/seller-data.js";
-import { DEMO_FEATURES, DEMO_ORGANISATION, seedDemo } from "../../src/connect/demo-seed.js";
+import { DEMO_FEATURES, DEMO_ORGANISATION, seedDemo } from "../../src/demo/demo-seed.js";
 import { STORES } from "../support/stores.js";
 import { openRig, type Rig } from "./connect-rig.js";
 

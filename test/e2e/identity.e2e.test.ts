@@ -236,6 +236,9 @@ describe("identity in the web app", () => {
     // Team: the viewer is listed; invite someone (the link is shown once); change the viewer's role.
     await nav.getByRole("link", { name: "Team & roles" }).click();
     await visible(session, heading(page, "Team & roles"), "the team page");
+    // Demo mode's two accounts are listed too (the admin owns them): work on the seeded one.
+    const picker = main.getByLabel("Seller account");
+    if ((await picker.count()) > 0) await picker.selectOption(accountId);
     const viewerRow = main.getByRole("row", { name: new RegExp(VIEWER.name) });
     await visible(session, viewerRow, "the viewer in the member list");
     await main.getByLabel("E-mail address").fill("mia.kowalski@example.com");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import { type App, buildApp } from "../../src/app.js";
+import { type App, type AppAmazon, buildApp } from "../../src/app.js";
 import { auditSigner } from "../../src/audit/audit-chain.js";
 import { type AuditLog, createDatabaseAuditSink } from "../../src/audit/audit-log.js";
 import type { Config } from "../../src/config/config.js";
@@ -12,6 +12,8 @@ import { createLocalKeyProvider } from "../../src/crypto/local-key-provider.js";
 import { type MasterKey, masterKeyFromBytes } from "../../src/crypto/master-key.js";
 import { migrateToLatest } from "../../src/db/migrate.js";
 import type { DB } from "../../src/db/schema.js";
+import { createInProcessRunner } from "../../src/jobs/in-process-runner.js";
+import type { JobRunner } from "../../src/jobs/jobs-types.js";
 import { ManualClock } from "../../src/platform/clock.js";
 import type { Logger } from "../../src/platform/logger.js";
 import { keystoreView, VAULT_MIGRATIONS } from "../../src/secrets/vault.js";
@@ -32,6 +34,7 @@ export interface TestApp {
   /** The real hash-chained audit log on the test store. */
   audit: AuditLog;
   services: Services;
+  jobs: JobRunner | null;
   logs: { lines: string[]; text(): string };
   close(): Promise<void>;
 }
@@ -44,6 +47,10 @@ export interface TestAppOptions {
   logger?: Logger;
   /** Per-IP limit on the auth routes (the production default is 10 a minute). */
   authRateLimit?: number;
+  /** The SP-API side (a real client against the sandbox); none by default. */
+  amazon?: AppAmazon | null;
+  /** An in-process job runner on the test store (not started: tests drive runDue), exposed as `jobs`. */
+  jobs?: boolean;
 }
 
 /**
@@ -75,14 +82,17 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     fields,
     master: { key: master, file: "(test)", generated: false },
   });
+  const jobs = options.jobs ? createInProcessRunner({ database: store.database, clock, logger }) : null;
   const app = await buildApp({
     config,
+    jobs,
     logger,
     database: store.database,
     clock,
     tls: await testCertificate(),
     version: "0.1.0-test",
     webRoot: options.webRoot ?? null,
+    ...(options.amazon ? { amazon: options.amazon } : {}),
     identity: {
       services,
       audit,
@@ -101,9 +111,11 @@ export async function makeTestApp(options: TestAppOptions = {}): Promise<TestApp
     fields,
     audit,
     services,
+    jobs,
     logs: capture,
     async close() {
       await app.close();
+      await jobs?.stop();
       await audit.close();
       await vault.dispose();
       await store.dispose();

@@ -4,7 +4,7 @@ import { createSellerAccount } from "../../src/accounts/accounts-repo.js";
 import { SESSION_COOKIE } from "../../src/identity/authentication.js";
 import { createOrganisation } from "../../src/identity/organisations-repo.js";
 import { MS } from "../../src/platform/clock.js";
-import { makeTestApp, type TestApp } from "./app.js";
+import { makeTestApp, type TestApp, type TestAppOptions } from "./app.js";
 import { OPERATOR } from "./identity.js";
 import type { StoreName } from "./stores.js";
 
@@ -48,11 +48,19 @@ export function sessionCookieOf(res: { cookies: { name: string; value: string }[
 /** Two organisations (A with accounts a1, a2; B with b1) on the real app, users made by the real services. */
 export async function openAuthWorld(
   store: StoreName,
-  options: { authRateLimit?: number; webRoot?: string; env?: Record<string, string> } = {},
+  options: {
+    authRateLimit?: number;
+    webRoot?: string;
+    env?: Record<string, string>;
+    amazon?: TestAppOptions["amazon"];
+    jobs?: boolean;
+  } = {},
 ) {
   const t: TestApp = await makeTestApp({
     store,
+    ...(options.amazon ? { amazon: options.amazon } : {}),
     ...(options.env ? { env: options.env } : {}),
+    ...(options.jobs ? { jobs: true } : {}),
     authRateLimit: options.authRateLimit ?? 100_000,
     ...(options.webRoot ? { webRoot: options.webRoot } : {}),
   });

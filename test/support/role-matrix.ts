@@ -22,6 +22,8 @@ export const EXPECTED_MATRIX: Record<Permission, readonly [0 | 1, 0 | 1, 0 | 1, 
   "account:delete": /*     */ [1, 0, 0, 0, 0],
   "access_review:perform": [1, 1, 0, 0, 0],
   "tokens:manage": /*      */ [1, 1, 0, 0, 0],
+  "incidents:read": /*     */ [1, 1, 0, 0, 0],
+  "incidents:manage": /*   */ [1, 1, 0, 0, 0],
 };
 
 export const MATRIX_COLUMNS: readonly Role[] = ["owner", "admin", "analyst", "fulfillment", "viewer"];

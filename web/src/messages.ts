@@ -52,6 +52,12 @@ const MESSAGES: Readonly<Record<string, string>> = {
   REVIEW_INCOMPLETE: "Every entry needs a decision before the review can be completed.",
   REVIEW_CLOSED: "This review is already completed.",
   REVIEW_ITEM_DECIDED: "This entry already has a decision.",
+  CONNECT_FEATURES_INVALID: "Choose at least one feature to enable for the seller account.",
+  CONNECT_STATE_INVALID: "This authorization link is not one Seller Pilot issued. Start connecting again.",
+  CONNECT_STATE_EXPIRED: "The authorization took longer than 5 minutes. Start connecting again.",
+  CONNECT_STATE_USED: "This authorization link was already used. Start connecting again.",
+  CONNECT_STATE_SESSION_MISMATCH:
+    "This authorization was started in another session. Start again from this browser.",
   NETWORK_ERROR: "The server could not be reached. Check your connection.",
   TIMEOUT: "The server did not answer in time. Try again.",
 };

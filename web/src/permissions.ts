@@ -15,7 +15,9 @@ export type Permission =
   | "account:manage"
   | "account:delete"
   | "access_review:perform"
-  | "tokens:manage";
+  | "tokens:manage"
+  | "incidents:read"
+  | "incidents:manage";
 
 export const ROLES = ["owner", "admin", "analyst", "fulfillment", "viewer"] as const;
 export type Role = (typeof ROLES)[number];

@@ -4,17 +4,25 @@
 // page if they open the address directly. The server still checks every request on its own.
 import type { ComponentType } from "react";
 import { AccessReviewPage } from "./pages/AccessReviewPage";
+import { AccountsPage } from "./pages/AccountsPage";
 import { ApiTokensPage } from "./pages/ApiTokensPage";
 import { AuditLogPage } from "./pages/AuditLogPage";
 import { ChangePasswordPage } from "./pages/ChangePasswordPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { EnrollMfaPage } from "./pages/EnrollMfaPage";
+import { FbmQueuePage } from "./pages/FbmQueuePage";
+import { FinancesPage } from "./pages/FinancesPage";
+import { IncidentsPage } from "./pages/IncidentsPage";
+import { InventoryPage } from "./pages/InventoryPage";
 import { InvitationAcceptPage } from "./pages/InvitationAcceptPage";
+import { OrdersPage } from "./pages/OrdersPage";
+import { PricingPage } from "./pages/PricingPage";
 import { RecoveryCodesPage } from "./pages/RecoveryCodesPage";
 import { SecondFactorPage } from "./pages/SecondFactorPage";
 import { SecurityPage } from "./pages/SecurityPage";
 import { SignInPage } from "./pages/SignInPage";
 import { StatusPage } from "./pages/StatusPage";
+import { SyncHealthPage } from "./pages/SyncHealthPage";
 import { TeamPage } from "./pages/TeamPage";
 import type { Permission } from "./permissions";
 
@@ -38,6 +46,13 @@ export interface RouteDef {
 
 export const routes: readonly RouteDef[] = [
   { path: "/dashboard", label: "Dashboard", component: DashboardPage, access: "authenticated" },
+  { path: "/accounts", label: "Seller accounts", component: AccountsPage, access: "authenticated" },
+  { path: "/orders", label: "Orders", component: OrdersPage, access: "orders:read" },
+  { path: "/fbm-queue", label: "FBM queue", component: FbmQueuePage, access: "orders:ship" },
+  { path: "/inventory", label: "Inventory", component: InventoryPage, access: "inventory:read" },
+  { path: "/pricing", label: "Pricing", component: PricingPage, access: "pricing:read" },
+  { path: "/finances", label: "Finances", component: FinancesPage, access: "finances:read" },
+  { path: "/sync-health", label: "Sync health", component: SyncHealthPage, access: "orders:read" },
   { path: "/team", label: "Team & roles", component: TeamPage, access: "team:read" },
   {
     path: "/access-review",
@@ -46,6 +61,7 @@ export const routes: readonly RouteDef[] = [
     access: "access_review:perform",
   },
   { path: "/audit", label: "Audit log", component: AuditLogPage, access: "audit:read" },
+  { path: "/incidents", label: "Incidents", component: IncidentsPage, access: "incidents:read" },
   { path: "/tokens", label: "API tokens", component: ApiTokensPage, access: "authenticated" },
   { path: "/account/security", label: "Security", component: SecurityPage, access: "authenticated" },
   { path: "/", label: "Status", component: StatusPage, access: "public" },

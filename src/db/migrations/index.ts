@@ -8,6 +8,9 @@ import * as m0006 from "./0006-credentials.js";
 import * as m0007 from "./0007-spapi-rate-buckets.js";
 import * as m0008 from "./0008-amazon-data.js";
 import * as m0009 from "./0009-connect.js";
+import * as m0011 from "./0011-jobs.js";
+import * as m0012 from "./0012-retention.js";
+import * as m0013 from "./0013-incidents.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -20,4 +23,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0007-spapi-rate-buckets": m0007,
   "0008-amazon-data": m0008,
   "0009-connect": m0009,
+  "0011-jobs": m0011,
+  "0012-retention": m0012,
+  "0013-incidents": m0013,
 };

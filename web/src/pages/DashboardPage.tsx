@@ -1,7 +1,8 @@
 import { Badge, PageHeader } from "../components";
 import { isRole, ROLE_LABELS } from "../permissions";
 import { Link } from "../router";
-import { hasPermission, useSession } from "../session";
+import { accountsWith, hasPermission, useSession } from "../session";
+import { DashboardCharts } from "./DashboardCharts";
 
 export function DashboardPage() {
   const session = useSession();
@@ -17,6 +18,9 @@ export function DashboardPage() {
   return (
     <article className="page">
       <PageHeader title="Dashboard" lead={user ? `Welcome, ${user.name || user.email}.` : undefined} />
+      {accountsWith(session.accounts, "orders:read").length > 0 && (
+        <DashboardCharts accounts={accountsWith(session.accounts, "orders:read")} />
+      )}
       <section className="card" aria-labelledby="accounts-heading">
         <h2 id="accounts-heading">Your seller accounts</h2>
         {session.accounts.length === 0 ? (

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { z } from "zod";
 import { AppError } from "../platform/errors.js";
-import { sandboxEntry } from "./sandbox-command.js";
+import { sandboxEntry } from "./sandbox-entry.js";
 
 const startLine = z.object({
   endpoint: z.string().url(),
@@ -23,12 +23,19 @@ export interface DemoSandbox {
 
 /**
  * Demo mode's stand-in for Amazon: the sandbox as a child process on loopback (src/ never imports sandbox/),
- * two sellers, and its start-up line parsed. The PII canary variable is passed through for leak scans.
+ * two sellers, and its start-up line parsed.
  */
 export function startDemoSandbox(opts: {
-  env: Readonly<Record<string, string | undefined>>;
+  /** Embedded in every generated buyer name and address (leak scans); none when absent. */
+  piiCanary?: string | null;
+  /** The instance's demo credential seed: every sandbox it starts accepts the same client secret and tokens. */
+  credentialSeed: string;
   redirectUri: string;
   orders?: number;
+  /** Amazon time runs this many times faster in the sandbox (rates, report delays, token lifetimes alike). */
+  timeScale?: number;
+  /** Ends the generated history here, so every sandbox of this instance serves the same orders (ISO). */
+  dataEnd?: string;
   timeoutMs?: number;
   /** Runtime flags for the child (tests running from source pass the TypeScript loader). */
   execArgv?: string[];
@@ -37,12 +44,18 @@ export function startDemoSandbox(opts: {
   const execArgv = opts.execArgv ?? entry.execArgv;
   const args = ["--port", "0", "--sellers", "2", "--orders", String(opts.orders ?? 2000)];
   args.push("--redirect-uri", opts.redirectUri);
-  const env: Record<string, string> = { PATH: opts.env.PATH ?? "" };
-  const canary = opts.env.SELLER_PILOT_SANDBOX_PII_CANARY;
-  if (canary !== undefined) env.SELLER_PILOT_SANDBOX_PII_CANARY = canary;
+  if (opts.timeScale !== undefined) args.push("--time-scale", String(opts.timeScale));
+  if (opts.dataEnd !== undefined) args.push("--data-end", opts.dataEnd);
+  // Secrets go by environment, never by argument (visible in `ps`); nothing else of ours is passed on.
+  const env: Record<string, string> = {
+    SELLER_PILOT_SANDBOX_CREDENTIAL_SEED: opts.credentialSeed,
+    SELLER_PILOT_SANDBOX_LIFELINE: "stdin",
+  };
+  if (opts.piiCanary) env.SELLER_PILOT_SANDBOX_PII_CANARY = opts.piiCanary;
   const child = spawn(process.execPath, [...execArgv, entry.file, ...args], {
     env,
-    stdio: ["ignore", "pipe", "ignore"],
+    // stdin is the child's lifeline: it exits when we do, however we die.
+    stdio: ["pipe", "pipe", "ignore"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const stop = async () => {

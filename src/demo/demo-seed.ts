@@ -1,9 +1,9 @@
 import type { Kysely } from "kysely";
 import type { FeatureName } from "../amazon/features.js";
+import type { Connected, ConnectService } from "../connect/connect-service.js";
 import type { DB } from "../db/schema.js";
 import { createOrganisation, listOrganisations } from "../identity/organisations-repo.js";
 import type { Clock } from "../platform/clock.js";
-import type { Connected, ConnectService } from "./connect-service.js";
 
 export const DEMO_ORGANISATION = "Demo agency";
 /** Demo accounts get every feature but FBM shipping, so no buyer data is requested unless someone opts in. */

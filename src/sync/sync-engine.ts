@@ -1,0 +1,233 @@
+import type { Kysely } from "kysely";
+import type { SpApiCaller } from "../amazon/operation-spec.js";
+import { getMarketplaceParticipations } from "../amazon/operations/seller-data.js";
+import type { HttpTransport } from "../amazon/transport.js";
+import type { AuditSink } from "../audit/audit-sink.js";
+import { readConnection } from "../connect/connect-repo.js";
+import type { FieldCipher } from "../crypto/field-cipher.js";
+import type { DB } from "../db/schema.js";
+import type { Clock } from "../platform/clock.js";
+import { AppError } from "../platform/errors.js";
+import { runFinancesSync } from "./finances-sync.js";
+import { runInventorySync } from "./inventory-sync.js";
+import { backfillPending, runOrdersBackfill } from "./orders-backfill.js";
+import { runOrdersIncremental } from "./orders-incremental.js";
+import { runPricingSync } from "./pricing-sync.js";
+import { addThrottled, recordSyncError } from "./sync-checkpoints-repo.js";
+import {
+  ACTOR,
+  callWith,
+  checkAborted,
+  DEFAULT_TUNING,
+  emptyCounts,
+  STREAM_FEATURE,
+  STREAMS,
+  type Stream,
+  type StreamContext,
+  type StreamCounts,
+  type SyncProgress,
+  type SyncTuning,
+} from "./sync-context.js";
+
+export { STREAMS, type Stream, type SyncProgress, type SyncTuning } from "./sync-context.js";
+
+export interface SyncEngineDeps {
+  db: Kysely<DB>;
+  fields: Pick<FieldCipher, "seal" | "open">;
+  client: SpApiCaller;
+  /** Report documents are fetched from their presigned URLs with it (openReportDocument). */
+  transport: HttpTransport;
+  audit: AuditSink;
+  clock: Clock;
+  /** Waits in Amazon time (report polling, waiting out throttling); tests move a manual clock instead. */
+  sleep: (ms: number) => Promise<void>;
+  /** ConnectService.guard: marks the account revoked when Amazon says so. */
+  guard?: <T>(accountId: string, fn: () => Promise<T>) => Promise<T>;
+  tuning?: Partial<SyncTuning>;
+}
+
+export interface SyncRunOptions {
+  /** Streams to run (default: every stream whose feature is enabled). */
+  streams?: readonly Stream[];
+  /** Backfill the orders again from scratch and re-read every stream's history. */
+  full?: boolean;
+  onProgress?: (p: SyncProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface StreamSummary extends StreamCounts {
+  stream: Stream;
+  status: "ok" | "failed" | "skipped";
+  /** Why a stream did not run: FEATURE_DISABLED, or the code that stopped the account's run. */
+  skippedReason?: string;
+  durationMs: number;
+  /** Catalog error code when the stream failed. */
+  errorCode?: string;
+}
+
+export interface SyncSummary {
+  accountId: string;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  ok: boolean;
+  /** Set when the whole run stopped (revoked authorization, account gone, aborted). */
+  errorCode?: string;
+  streams: StreamSummary[];
+}
+
+/** Codes after which no other stream of the account is tried. */
+const STOPS_ACCOUNT = new Set(["SPAPI_AUTHORIZATION_REVOKED", "SYNC_ABORTED", "ACCOUNT_NOT_FOUND"]);
+
+const RUNNERS: Readonly<Record<Stream, (ctx: StreamContext) => Promise<void>>> = {
+  orders: async (ctx) => {
+    if (ctx.full || (await backfillPending(ctx))) await runOrdersBackfill(ctx);
+    await runOrdersIncremental(ctx);
+  },
+  // Inventory first among the others: pricing asks about the ASINs it lists.
+  inventory: runInventorySync,
+  pricing: runPricingSync,
+  finances: runFinancesSync,
+};
+
+const errorCode = (err: unknown) => (err instanceof AppError ? err.code : "INTERNAL");
+
+export function createSyncEngine(deps: SyncEngineDeps) {
+  const tuning: SyncTuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const guard = deps.guard ?? (<T>(_: string, fn: () => Promise<T>) => fn());
+
+  async function account(accountId: string) {
+    const info = await readConnection(deps.db, accountId);
+    if (!info || info.status === "closed") throw new AppError("ACCOUNT_NOT_FOUND");
+    if (info.status === "authorization_revoked") throw new AppError("SPAPI_AUTHORIZATION_REVOKED");
+    const row = await deps.db
+      .selectFrom("seller_accounts")
+      .select("selling_partner_id")
+      .where("id", "=", accountId)
+      .executeTakeFirst();
+    return {
+      features: info.features,
+      marketplaces: info.marketplaces,
+      sellingPartnerId: row?.selling_partner_id ?? null,
+    };
+  }
+
+  async function run(accountId: string, options: SyncRunOptions = {}): Promise<SyncSummary> {
+    const started = deps.clock.now();
+    const wallStart = performance.now();
+    const streams: StreamSummary[] = [];
+    let stopCode: string | undefined;
+    const finish = async (): Promise<SyncSummary> => {
+      const finished = deps.clock.now();
+      const ok = stopCode === undefined && streams.every((s) => s.status !== "failed");
+      await deps.audit.record({
+        action: "sync.run",
+        actor: ACTOR,
+        outcome: ok ? "success" : "failure",
+        target: {
+          account: accountId,
+          streams: streams.map((s) => `${s.stream}:${s.status}`).join(","),
+        },
+        ...(ok ? {} : { reason: stopCode ?? streams.find((s) => s.errorCode)?.errorCode ?? "INTERNAL" }),
+      });
+      return {
+        accountId,
+        startedAt: started.toISOString(),
+        finishedAt: finished.toISOString(),
+        durationMs: Math.round(performance.now() - wallStart),
+        ok,
+        ...(stopCode ? { errorCode: stopCode } : {}),
+        streams,
+      };
+    };
+
+    let info: Awaited<ReturnType<typeof account>>;
+    try {
+      info = await account(accountId);
+      if (info.marketplaces.length === 0 && info.features.length > 0) {
+        const participations = await guard(accountId, () =>
+          getMarketplaceParticipations(deps.client, accountId, { actor: ACTOR }),
+        );
+        info.marketplaces = participations
+          .filter((p) => p.participation.isParticipating)
+          .map((p) => p.marketplace.id);
+      }
+    } catch (err) {
+      stopCode = errorCode(err);
+      return finish();
+    }
+
+    const wanted = options.streams ?? STREAMS;
+    for (const stream of STREAMS) {
+      if (!wanted.includes(stream)) continue;
+      const counts = emptyCounts();
+      const base = { stream, durationMs: 0, ...counts };
+      if (stopCode) {
+        streams.push({ ...base, status: "skipped", skippedReason: stopCode });
+        continue;
+      }
+      if (!info.features.includes(STREAM_FEATURE[stream])) {
+        streams.push({ ...base, status: "skipped", skippedReason: "FEATURE_DISABLED" });
+        continue;
+      }
+      const t0 = performance.now();
+      const partial = {
+        signal: options.signal,
+        sleep: deps.sleep,
+        tuning,
+        counts,
+        accountId,
+      };
+      const ctx: StreamContext = {
+        ...partial,
+        db: deps.db,
+        fields: deps.fields,
+        client: deps.client,
+        transport: deps.transport,
+        clock: deps.clock,
+        features: info.features,
+        marketplaces: info.marketplaces,
+        sellingPartnerId: info.sellingPartnerId,
+        full: options.full === true,
+        progress: (phase, done, total) =>
+          options.onProgress?.({
+            accountId,
+            stream,
+            phase,
+            done,
+            ...(total === undefined ? {} : { total }),
+            fetched: counts.fetched,
+          }),
+        call: callWith(partial, guard),
+      };
+      let code: string | undefined;
+      try {
+        checkAborted(options.signal);
+        await RUNNERS[stream](ctx);
+      } catch (err) {
+        code = errorCode(err);
+        // The cursor stays where the last stored page left it: nothing stored is lost.
+        await recordSyncError(deps.db, { accountId, stream, code, now: deps.clock.now() }).catch(() => {});
+        if (STOPS_ACCOUNT.has(code)) stopCode = code;
+      }
+      await addThrottled(deps.db, {
+        accountId,
+        stream,
+        count: counts.throttled,
+        now: deps.clock.now(),
+      }).catch(() => {});
+      streams.push({
+        ...base,
+        ...counts,
+        status: code ? "failed" : "ok",
+        durationMs: Math.round(performance.now() - t0),
+        ...(code ? { errorCode: code } : {}),
+      });
+    }
+    return finish();
+  }
+
+  return { run };
+}
+
+export type SyncEngine = ReturnType<typeof createSyncEngine>;
