@@ -9,9 +9,10 @@ import type { Suite } from "./lib/suite.js";
 import { api } from "./suites/api.js";
 import { foundation } from "./suites/foundation.js";
 import { protection } from "./suites/protection.js";
+import { retention } from "./suites/retention.js";
 import { spapi } from "./suites/spapi.js";
 
-const SUITES: readonly Suite[] = [foundation, protection, spapi, api];
+const SUITES: readonly Suite[] = [foundation, protection, spapi, api, retention];
 
 /** Hard bound on a whole run: a hung server or socket must not keep a shared machine busy. */
 const RUN_DEADLINE_MS = 6 * 60_000;

@@ -27,6 +27,7 @@ import type { JobRunner } from "./jobs/jobs-types.js";
 import type { Clock } from "./platform/clock.js";
 import { newRequestId } from "./platform/ids.js";
 import type { Logger } from "./platform/logger.js";
+import { networkOf } from "./platform/network.js";
 import { enterRequestContext } from "./platform/request-context.js";
 import { retentionRoutes } from "./retention/retention-routes.js";
 import type { Services } from "./services.js";
@@ -109,7 +110,7 @@ export async function buildApp(deps: AppDeps) {
   // Not async: enterWith must run in the hook's own synchronous frame so the handler inherits it.
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
-    enterRequestContext({ requestId: request.id });
+    enterRequestContext({ requestId: request.id, network: networkOf(request.ip) });
     done();
   });
 

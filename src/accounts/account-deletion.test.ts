@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
+import { capturingLogger } from "../../test/support/log-capture.js";
 import { openTestProtection, type TestProtection } from "../../test/support/protection.js";
 import { STORES } from "../../test/support/stores.js";
+import { createInProcessRunner } from "../jobs/in-process-runner.js";
 import { deleteSellerAccount, hashSubject } from "./account-deletion.js";
 import { createSellerAccount, listSellerAccounts, readContactEmail } from "./accounts-repo.js";
 
@@ -54,12 +56,22 @@ for (const target of STORES) {
         .where("id", "=", doomed.id)
         .executeTakeFirstOrThrow();
 
+      // Both accounts have a sync schedule and the doomed one is paused: only its job rows go.
+      const runner = createInProcessRunner({
+        database: p.data.database,
+        clock: p.clock,
+        logger: capturingLogger().logger,
+      });
+      for (const a of [doomed, kept]) await runner.schedule("sync", { accountId: a.id, everyMs: 60_000 });
+      await runner.pauseAccount(doomed.id, "SPAPI_AUTHORIZATION_REVOKED");
+
       const receipt = await deleteSellerAccount(deps, doomed.id, "owner@agency.example");
       expect(receipt.details).toEqual({
         dataKeyVersionsDestroyed: 1,
         secretsDeleted: 1,
-        rowsDeleted: { seller_accounts: 1 },
+        rowsDeleted: { job_runs: 0, job_pauses: 1, job_schedules: 1, seller_accounts: 1 },
       });
+      expect((await runner.status()).map((s) => s.accountId)).toEqual([kept.id]);
       expect(receipt.subjectHash).toBe(hashSubject("seller_account", doomed.id));
       expect(receipt.receiptHash).toMatch(/^[0-9a-f]{64}$/);
       const stored = await db.selectFrom("deletion_receipts").selectAll().executeTakeFirstOrThrow();

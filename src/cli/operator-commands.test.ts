@@ -72,7 +72,7 @@ describe("operator commands", () => {
     expect(JSON.parse(res.stdout).receipt.details).toEqual({
       dataKeyVersionsDestroyed: 1,
       secretsDeleted: 1,
-      rowsDeleted: { seller_accounts: 1 },
+      rowsDeleted: { job_runs: 0, job_pauses: 0, job_schedules: 0, seller_accounts: 1 },
     });
     const again = await cli(["account", "delete", "--account", ids[0] ?? "", "--json"]);
     expect(again.code).toBe(1);

@@ -33,5 +33,10 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
 
 /** Tables that hold rows of one seller account, deleted with it (children first). */
 export const ACCOUNT_TABLES: ReadonlyArray<{ table: keyof DB & string; accountColumn: string }> = [
+  // The job tables name accounts without a foreign key (instance-wide jobs have none): deleted explicitly,
+  // so no schedule keeps firing for an account that is gone. Everything else cascades from seller_accounts.
+  { table: "job_runs", accountColumn: "account_id" },
+  { table: "job_pauses", accountColumn: "account_id" },
+  { table: "job_schedules", accountColumn: "account_id" },
   { table: "seller_accounts", accountColumn: "id" },
 ];

@@ -5,6 +5,7 @@ import type { DB, SessionState, SessionsTable } from "../db/schema.js";
 import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
+import { currentNetwork } from "../platform/request-context.js";
 import {
   type CredentialCache,
   createCredentialCache,
@@ -145,11 +146,13 @@ export function createSessions(deps: SessionsDeps) {
       mfa_verified_at: null,
     };
     await db.insertInto("sessions").values(row).execute();
+    const network = currentNetwork();
     await audit.record({
       action: "session.start",
       actor: userId,
       outcome: "success",
-      target: { user: userId, session: row.id },
+      // The network (not the address) lets incident detection notice an admin signing in from somewhere new.
+      target: { user: userId, session: row.id, ...(network ? { network } : {}) },
     });
     return { token, session: toSession(row) };
   }

@@ -2,7 +2,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { deferred, type JobsWorld, openJobsWorld } from "../../test/support/jobs.js";
 import { STORES } from "../../test/support/stores.js";
 import { MS } from "../platform/clock.js";
-import { AppError } from "../platform/errors.js";
 
 for (const target of STORES) {
   describe.skipIf(target.skip)(`in-process job runner across restarts on ${target.name}`, () => {
@@ -64,58 +63,6 @@ for (const target of STORES) {
       const [status] = await b.status();
       expect(status?.lastRunAt).toBe("2026-03-01T00:11:00.001Z");
       expect(status?.pending).toBe(false);
-    });
-
-    it("stop() aborts running jobs; the next process re-runs them without using up an attempt", async () => {
-      const a = w.runner();
-      const started = deferred();
-      a.register("sync", async (job) => {
-        started.resolve();
-        await new Promise<void>((resolve) => job.signal.addEventListener("abort", () => resolve()));
-        throw new AppError("SYNC_ABORTED");
-      });
-      const id = await a.enqueue("sync", { accountId: "acc1" }, { singletonKey: "sync:acc1" });
-      const pass = a.runDue();
-      await started.promise;
-      await a.stop({ timeoutMs: 5_000 });
-      expect(await pass).toBe(1);
-      const row = await w.database.db
-        .selectFrom("job_runs")
-        .select(["state", "attempts", "error_code"])
-        .where("id", "=", id ?? "")
-        .executeTakeFirstOrThrow();
-      expect(row).toEqual({ state: "queued", attempts: 0, error_code: null });
-      expect(await a.runDue()).toBe(0); // a stopped runner takes no work
-
-      const b = w.runner();
-      const attempts: number[] = [];
-      b.register("sync", async (job) => {
-        attempts.push(job.attempt);
-      });
-      expect(await b.runDue()).toBe(1);
-      expect(attempts).toEqual([1]);
-    });
-
-    it("fails a job abandoned by dying processes once its attempts are used up", async () => {
-      const hang = deferred();
-      const processes = [w.runner(), w.runner()];
-      for (const p of processes) {
-        p.register("sync", () => hang.promise, { timeoutMs: MS.minute, maxAttempts: 2 });
-      }
-      await processes[0]?.schedule("sync", { accountId: "acc1", everyMs: MS.day });
-      const passes = [];
-      for (const p of processes) {
-        passes.push(p.runDue());
-        await new Promise((r) => setImmediate(r));
-        w.clock.advance(MS.minute + 1);
-      }
-      const last = w.runner();
-      last.register("sync", async () => undefined);
-      expect(await last.runDue()).toBe(0);
-      const [status] = await last.status();
-      expect(status).toMatchObject({ lastErrorCode: "JOB_ABANDONED", lastSuccessAt: null, pending: false });
-      hang.resolve();
-      await Promise.all(passes);
     });
   });
 }

@@ -38,7 +38,7 @@ export async function claimNext(
   for (;;) {
     const candidate = await db
       .selectFrom("job_runs")
-      .select(["id", "name"])
+      .select(["id", "name", "attempts"])
       .where("state", "=", "queued")
       .where("run_after", "<=", now)
       .where("name", "in", input.names)
@@ -65,6 +65,10 @@ export async function claimNext(
       }))
       .where("id", "=", candidate.id)
       .where("state", "=", "queued")
+      // Same try as the one selected: a job that another slot ran, failed and re-queued for later in the
+      // meantime is queued again but not due, and must not be taken on the strength of the stale read.
+      .where("attempts", "=", candidate.attempts)
+      .where("run_after", "<=", now)
       .returningAll()
       .executeTakeFirst();
     // Another process took it between the two statements: look for the next one.

@@ -3,6 +3,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 /** What a request leaves behind for code it calls, without every service taking it as an argument. */
 export interface RequestContext {
   requestId: string;
+  /** The client's network (IPv4 /24, IPv6 /48), never its address: sign-in audit entries carry it. */
+  network?: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();
@@ -19,6 +21,11 @@ export function enterRequestContext(context: RequestContext): void {
 /** Runs `fn` with `context` current (tests, jobs started on behalf of a request). */
 export function withRequestContext<T>(context: RequestContext, fn: () => T): T {
   return storage.run(context, fn);
+}
+
+/** The network the current request came from, or undefined outside a request. */
+export function currentNetwork(): string | undefined {
+  return storage.getStore()?.network ?? undefined;
 }
 
 /** The request being served, or undefined outside one (CLI, scheduled jobs). */
