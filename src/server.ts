@@ -13,7 +13,7 @@ import { startDemoMode } from "./demo/demo-mode.js";
 import { createRedirectServer } from "./http/redirect-server.js";
 import { loadTlsMaterial } from "./http/tls.js";
 import { createIncidentResponse } from "./incidents/incident-response.js";
-import { createInProcessRunner } from "./jobs/in-process-runner.js";
+import { createJobRunner } from "./jobs/create-job-runner.js";
 import type { JobRunner } from "./jobs/jobs-types.js";
 import type { Clock } from "./platform/clock.js";
 import type { Logger } from "./platform/logger.js";
@@ -86,8 +86,8 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       logger.warn({ validTo: tls.validTo.toISOString() }, "generated a self-signed development certificate");
     }
 
-    // Background jobs in this process; the queue and schedules live in the store, so a restart resumes them.
-    const runner = createInProcessRunner({ database, clock, logger });
+    // Background jobs: the queue and schedules live in the store (pg-boss on PostgreSQL), so a restart resumes them.
+    const runner = createJobRunner({ database, store: config.database, clock, logger });
     jobs = runner;
     const onConnected = (accountId: string) => onAccountConnected(runner, accountId);
     let enrollment: Awaited<ReturnType<typeof startDemoMode>>["enrollment"] = null;
