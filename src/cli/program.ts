@@ -4,6 +4,7 @@ import { registerAccountCommands } from "./account-commands.js";
 import { registerAuditCommands } from "./audit-commands.js";
 import { registerBackupCommands } from "./backup-commands.js";
 import { registerClientSecretCommands } from "./client-secret-commands.js";
+import { registerComplianceCommands } from "./compliance-commands.js";
 import { doctorCommand } from "./doctor-command.js";
 import { registerIdentityCommands } from "./identity-commands.js";
 import { registerIncidentCommands } from "./incident-commands.js";
@@ -49,6 +50,7 @@ const REGISTRARS: readonly CommandRegistrar[] = [
   registerAuditCommands,
   registerIncidentCommands,
   registerRetentionCommands,
+  registerComplianceCommands,
 ];
 
 function configure(command: Command, io: CliIo): void {
