@@ -253,6 +253,8 @@ export const retention: Suite = {
           seedSeconds: round(seedSeconds, 1),
           at: AT.toISOString(),
         },
+        orders: rows,
+        extrapolated,
         purgeVsDelete: ratios.purgeVsDelete.value,
         purgeMs: round(purgeMs),
         plainDeleteMs: round(deleteCheckpointMs),
