@@ -30,6 +30,7 @@ import type { Logger } from "./platform/logger.js";
 import { networkOf } from "./platform/network.js";
 import { enterRequestContext } from "./platform/request-context.js";
 import { retentionRoutes } from "./retention/retention-routes.js";
+import { retentionStatusRoutes } from "./retention/retention-status-routes.js";
 import type { Services } from "./services.js";
 import { insightsRoutes } from "./sync/insights-routes.js";
 import { ordersRoutes } from "./sync/orders-routes.js";
@@ -165,6 +166,7 @@ export async function buildApp(deps: AppDeps) {
     await app.register(
       retentionRoutes({ db, clock: deps.clock, audit: identity.audit, config: deps.config }),
     );
+    await app.register(retentionStatusRoutes({ db, clock: deps.clock, config: deps.config }));
     await app.register(incidentRoutes({ db, clock: deps.clock, audit: identity.audit, config: deps.config }));
     await app.register(
       auditRoutes({

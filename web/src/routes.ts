@@ -18,6 +18,7 @@ import { InvitationAcceptPage } from "./pages/InvitationAcceptPage";
 import { OrdersPage } from "./pages/OrdersPage";
 import { PricingPage } from "./pages/PricingPage";
 import { RecoveryCodesPage } from "./pages/RecoveryCodesPage";
+import { RetentionPage } from "./pages/RetentionPage";
 import { SecondFactorPage } from "./pages/SecondFactorPage";
 import { SecurityPage } from "./pages/SecurityPage";
 import { SignInPage } from "./pages/SignInPage";
@@ -62,6 +63,7 @@ export const routes: readonly RouteDef[] = [
   },
   { path: "/audit", label: "Audit log", component: AuditLogPage, access: "audit:read" },
   { path: "/incidents", label: "Incidents", component: IncidentsPage, access: "incidents:read" },
+  { path: "/retention", label: "Data & retention", component: RetentionPage, access: "authenticated" },
   { path: "/tokens", label: "API tokens", component: ApiTokensPage, access: "authenticated" },
   { path: "/account/security", label: "Security", component: SecurityPage, access: "authenticated" },
   { path: "/", label: "Status", component: StatusPage, access: "public" },
