@@ -24,6 +24,13 @@ import { createServices } from "./services.js";
 import { ensureInstanceIdentity } from "./settings/instance.js";
 import { openSpApi, type SpApiRuntime, spApiSetupFromConfig } from "./spapi-runtime.js";
 
+/**
+ * How long a stop waits for running jobs. They stop within moments when told (the sync honours its signal);
+ * one that does not keeps its lease and re-runs in the next process, and close-with-grace's 10 s still cover
+ * the sandbox and the store after it.
+ */
+export const JOB_STOP_GRACE_MS = 5_000;
+
 export interface ServerDeps {
   config: Config;
   logger: Logger;
@@ -199,13 +206,15 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       redirectPort,
       close() {
         closing ??= (async () => {
-          if (redirect) {
-            const server = redirect;
-            await new Promise<void>((resolve) => server.close(() => resolve()));
-          }
-          await app.close();
-          // Running jobs are told to stop at their next safe point; what they stored stays, the rest re-runs.
-          await jobs?.stop();
+          const server = redirect;
+          // Everything stops taking work at once: the listeners close (in-flight requests drain) while the job
+          // runner claims nothing more and aborts running jobs, which stop at their next call or wait; what
+          // they stored stays checkpointed and the rest re-runs in the next process.
+          await Promise.all([
+            server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined,
+            app.close(),
+            jobs?.stop({ timeoutMs: JOB_STOP_GRACE_MS }),
+          ]);
           closeIncidents();
           await amazon?.close();
           await runtime.close();
@@ -214,7 +223,7 @@ export async function startServer(deps: ServerDeps): Promise<RunningServer> {
       },
     };
   } catch (err) {
-    await jobs?.stop();
+    await jobs?.stop({ timeoutMs: JOB_STOP_GRACE_MS });
     closeIncidents();
     await amazon?.close();
     await runtime.close();

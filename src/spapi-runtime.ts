@@ -1,5 +1,5 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { Region } from "./accounts/accounts-repo.js";
+import { type Sleep, timerSleep } from "./amazon/abort.js";
 import { type AmazonApi, createAmazonApi } from "./amazon/amazon-api.js";
 import type { EndpointOverrides } from "./amazon/endpoints.js";
 import type { Config } from "./config/config.js";
@@ -60,13 +60,13 @@ export function spApiSetupFromConfig(config: Config, publicUrl: string): SpApiSe
 export interface AmazonTime {
   /** Amazon's clock as we see it (the system clock, or the demo sandbox's scaled time). */
   clock: Clock;
-  /** Waits `ms` of that clock's time. */
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms` of that clock's time; an abort of the signal ends the wait at once (see Sleep). */
+  sleep: Sleep;
 }
 
 const realTime = (rt: Pick<Runtime, "clock">): AmazonTime => ({
   clock: rt.clock,
-  sleep: (ms) => delay(ms).then(() => undefined),
+  sleep: timerSleep(),
 });
 
 export interface SpApiOptions {

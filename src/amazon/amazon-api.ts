@@ -1,8 +1,8 @@
-import { setTimeout as delay } from "node:timers/promises";
 import type { AuditSink } from "../audit/audit-sink.js";
 import type { Database } from "../db/database.js";
 import type { Clock } from "../platform/clock.js";
 import type { SecretsStore } from "../secrets/secrets-store.js";
+import { type Sleep, timerSleep } from "./abort.js";
 import { createSpApiClient, type SpApiClientDeps } from "./client.js";
 import { type EndpointOverrides, resolveEndpoints, type SpApiRegion } from "./endpoints.js";
 import { createLwaClient } from "./lwa.js";
@@ -21,7 +21,7 @@ export interface AmazonApiDeps {
   clock: Clock;
   accounts: SpApiClientDeps["accounts"];
   /** Real waiting by default; must agree with `clock` (a scaled clock needs a scaled sleep). */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: Sleep;
   transport?: TransportOptions;
   plans?: Partial<Record<SpApiOperation, UsagePlan>>;
   /** See RateLimiterDeps.marginMs (in the clock's milliseconds). */
@@ -29,11 +29,9 @@ export interface AmazonApiDeps {
   applicationRegion?: SpApiRegion;
 }
 
-const realSleep = (ms: number) => delay(ms).then(() => undefined);
-
 /** Wires the one SP-API client from its parts; `close()` releases the sockets. */
 export function createAmazonApi(deps: AmazonApiDeps) {
-  const sleep = deps.sleep ?? realSleep;
+  const sleep = deps.sleep ?? timerSleep();
   const transport = createHttpTransport(deps.transport);
   const region = deps.applicationRegion ?? "na";
   const lwa = createLwaClient({

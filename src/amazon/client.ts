@@ -1,6 +1,7 @@
 import type { AuditSink } from "../audit/audit-sink.js";
 import type { Clock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { abortError, type Sleep, throwIfAborted, untilAborted } from "./abort.js";
 import { type EndpointOverrides, resolveEndpoints, type SpApiRegion } from "./endpoints.js";
 import { APPLICATION_OPERATIONS, assertAllowed, type FeatureName } from "./features.js";
 import { type LwaClient, ROTATION_SCOPE } from "./lwa.js";
@@ -38,7 +39,7 @@ export interface SpApiClientDeps {
   transport: HttpTransport;
   audit: AuditSink;
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
   random?: () => number;
   backoff?: BackoffPolicy;
   /** Region whose endpoint application-level (grantless) calls use. */
@@ -133,14 +134,16 @@ export function createSpApiClient(deps: SpApiClientDeps) {
     accountId: string | null,
     request: SpApiRequest<T>,
     url: string,
+    signal: AbortSignal | undefined,
   ): Promise<{ kind: "ok"; value: T } | { kind: "retry"; error: AppError; staleToken?: boolean }> {
     const owner = accountId ?? APPLICATION_OWNER;
+    throwIfAborted(signal);
     // Token first: a refresh that ran after the slot was reserved would hold the request back and then
     // release it together with later slots, a burst Amazon answers with 429. Asked again after the wait
     // (a cache hit) in case the wait outlived it.
-    await tokenFor(accountId, request);
-    await limiter.acquire(owner, request.operation);
-    const token = await tokenFor(accountId, request);
+    await untilAborted(tokenFor(accountId, request), signal);
+    await limiter.acquire(owner, request.operation, signal);
+    const token = await untilAborted(tokenFor(accountId, request), signal);
     const headers: Record<string, string> = { "x-amz-access-token": token, accept: "application/json" };
     let payload: string | undefined;
     if (request.body !== undefined) {
@@ -150,11 +153,13 @@ export function createSpApiClient(deps: SpApiClientDeps) {
     let status: number;
     let body: string;
     try {
-      const res = await transport.send({ method: request.method, url, headers, body: payload });
+      const res = await transport.send({ method: request.method, url, headers, body: payload, signal });
       status = res.status;
       await limiter.adopt(owner, request.operation, headerValue(res.headers, "x-amzn-ratelimit-limit"));
       body = await readBody(res.body);
     } catch (err) {
+      // A body cut short by the abort reads as a network failure; it is the abort, not worth a retry.
+      if (signal?.aborted) throw abortError(signal);
       if (!(err instanceof TransportError)) throw err;
       const error = new AppError("SPAPI_UNAVAILABLE", undefined, {
         details: { operation: request.operation, network: true },
@@ -245,7 +250,7 @@ export function createSpApiClient(deps: SpApiClientDeps) {
       const url = `${resolveEndpoints(region, deps.overrides).spapi}${request.path}${queryString(request.query)}`;
       let staleRetries = 0;
       for (let n = 1; ; n++) {
-        const result = await attempt(accountId, request, url);
+        const result = await attempt(accountId, request, url, options.signal);
         if (result.kind === "ok") {
           await audit(accountId, request, "success", options);
           return result.value;
@@ -257,7 +262,8 @@ export function createSpApiClient(deps: SpApiClientDeps) {
           continue;
         }
         if (n >= policy.maxAttempts) throw result.error;
-        await deps.sleep(backoffDelay(n, policy, random));
+        await deps.sleep(backoffDelay(n, policy, random), options.signal);
+        throwIfAborted(options.signal);
       }
     } catch (err) {
       await audit(accountId, request, "failure", options, err instanceof AppError ? err.code : "INTERNAL");

@@ -36,6 +36,11 @@ export interface SpApiRequest<T> {
 export interface CallOptions {
   /** Who asked (user id, job name); recorded in the audit event. */
   actor?: string;
+  /**
+   * Ends the call early: the rate-limit wait, the HTTP request in flight and the backoff between retries stop
+   * at once and the call rejects with SYNC_ABORTED (see abortError).
+   */
+  signal?: AbortSignal;
 }
 
 /** What operation modules need from the client. accountId null = an application-level (grantless) call. */

@@ -6,6 +6,7 @@ import { type Database, openPostgres, openSqlite } from "../db/database.js";
 import { migrateToLatest } from "../db/migrate.js";
 import { ManualClock } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { timerSleep } from "./abort.js";
 import {
   BURST_ONE_SLACK_MS,
   type BucketStore,
@@ -103,6 +104,35 @@ describe("in-process buckets", () => {
     // The refused caller did not keep its reservation: one token's time later, a caller goes at once.
     clock.advance(Math.ceil(1000 / 0.0056) + BURST_ONE_SLACK_MS);
     expect(await limiter.acquire("a", "searchOrders")).toBe(0);
+  });
+
+  it("an abort ends a real wait at once, gives the slot back and leaves no timer behind", async () => {
+    const clock = new ManualClock();
+    const store = memoryBucketStore();
+    const plans = { getOrder: { rate: 0.01, burst: 2 } };
+    const limiter = createRateLimiter({ store, clock, sleep: timerSleep(), plans });
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    expect(await limiter.acquire("a", "getOrder")).toBe(0);
+    expect(await limiter.acquire("a", "getOrder")).toBe(0);
+    const before = timers();
+    const controller = new AbortController();
+    const waiting = limiter.acquire("a", "getOrder", controller.signal).catch((e: unknown) => e);
+    await new Promise((resolve) => setImmediate(resolve));
+    // A real timer 100 s out is what the caller waits on.
+    expect(timers()).toBe(before + 1);
+    controller.abort();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe("SYNC_ABORTED");
+    expect(timers()).toBe(before);
+    // The aborted caller's slot is free again: the next caller has the same wait it had, not one more.
+    const waits: number[] = [];
+    const next = createRateLimiter({ store, clock, sleep: async (ms) => void waits.push(ms), plans });
+    expect(await next.acquire("a", "getOrder")).toBe(100_000 + DEFAULT_MARGIN_MS);
+    // Already aborted: no reservation is made at all.
+    const late = await limiter.acquire("a", "getOrder", controller.signal).catch((e: unknown) => e);
+    expect((late as AppError).code).toBe("SYNC_ABORTED");
+    expect(await next.acquire("a", "getOrder")).toBe(200_000 + DEFAULT_MARGIN_MS);
   });
 
   it("spaces burst-1 buckets by 1 / rate plus a slack, so a late request cannot make the next one early", async () => {

@@ -4,6 +4,7 @@ import type { DB } from "../db/schema.js";
 import type { Clock } from "../platform/clock.js";
 import { MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { abortError, type Sleep, throwIfAborted } from "./abort.js";
 import { type SpApiOperation, type UsagePlan, usagePlan } from "./usage-plans.js";
 
 /**
@@ -151,7 +152,7 @@ export function bucketStoreFor(database: Pick<Database, "db" | "kind">): BucketS
 export interface RateLimiterDeps {
   store: BucketStore;
   clock: Clock;
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
   /** Usage-plan overrides (e.g. a benchmark's bucket); the models' plans otherwise. */
   plans?: Partial<Record<SpApiOperation, UsagePlan>>;
   /** A reservation further out than this is given back and the call fails SPAPI_THROTTLED. */
@@ -196,9 +197,11 @@ export function createRateLimiter(deps: RateLimiterDeps) {
   return {
     /**
      * Waits (through the injected sleep) until the bucket of (owner, operation) grants a token. `owner` is the
-     * seller account id, or "application" for grantless operations. Returns how long it waited.
+     * seller account id, or "application" for grantless operations. Returns how long it waited. An abort
+     * during the wait gives the reserved token back and rejects with abortError(signal).
      */
-    async acquire(owner: string, operation: SpApiOperation): Promise<number> {
+    async acquire(owner: string, operation: SpApiOperation, signal?: AbortSignal): Promise<number> {
+      throwIfAborted(signal);
       const key = bucketKey(owner, operation);
       // The wait runs from when the row answered, so never before the slot; if another process's clock runs
       // ahead, refills count from its later time and we lose a little, never gain.
@@ -211,7 +214,15 @@ export function createRateLimiter(deps: RateLimiterDeps) {
           details: { operation, waitMs },
         });
       }
-      await deps.sleep(waitMs);
+      try {
+        await deps.sleep(waitMs, signal);
+        throwIfAborted(signal);
+      } catch (err) {
+        if (!signal?.aborted) throw err;
+        // The slot goes unused: whoever reserves next may have it.
+        await store.refund(key);
+        throw abortError(signal);
+      }
       return waitMs;
     },
 

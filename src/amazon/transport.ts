@@ -2,6 +2,7 @@ import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { AppError } from "../platform/errors.js";
+import { abortError, throwIfAborted } from "./abort.js";
 import { checkOutboundUrl } from "./endpoints.js";
 
 /**
@@ -14,6 +15,8 @@ export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** Aborting destroys the request (and a response body still being read); send rejects with abortError. */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -61,6 +64,8 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
     async send(request) {
       const url = checkOutboundUrl(request.url);
       const secure = url.protocol === "https:";
+      const { signal } = request;
+      throwIfAborted(signal);
       return new Promise<HttpResponse>((resolve, reject) => {
         const headers: Record<string, string> = { "user-agent": "SellerPilot/0.1 (Language=Node.js)" };
         Object.assign(headers, request.headers);
@@ -70,13 +75,16 @@ export function createHttpTransport(options: TransportOptions = {}): HttpTranspo
           headers,
           agent: secure ? httpsAgent : httpAgent,
           timeout: timeoutMs,
+          ...(signal ? { signal } : {}),
         });
         req.on("timeout", () => req.destroy(new TransportError("request timed out")));
-        req.on("error", (err) =>
-          reject(
-            err instanceof TransportError ? err : new TransportError("connection failed", { cause: err }),
-          ),
-        );
+        req.on("error", (err) => {
+          if (signal?.aborted) reject(abortError(signal));
+          else
+            reject(
+              err instanceof TransportError ? err : new TransportError("connection failed", { cause: err }),
+            );
+        });
         req.on("response", (res) => {
           res.on("error", () => undefined);
           resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });

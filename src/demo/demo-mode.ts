@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { setTimeout as delay } from "node:timers/promises";
+import { timerSleep } from "../amazon/abort.js";
 import { scaledClock } from "../platform/clock.js";
 import type { Runtime } from "../runtime.js";
 import { CLIENT_SECRET_NAME } from "../secrets/client-secret-age.js";
@@ -87,7 +87,7 @@ export async function openDemoSpApi(
     const amazonClock = scaledClock(rt.clock, DEMO_TIME_SCALE);
     const amazonTime = {
       clock: amazonClock,
-      sleep: (ms: number) => delay(amazonClock.realMs(ms)).then(() => undefined),
+      sleep: timerSleep((ms) => amazonClock.realMs(ms)),
     };
     const spapi = openSpApi(
       rt,

@@ -11,7 +11,7 @@ export interface JobRunnerDeps {
   /** Where the store lives; PostgreSQL's URL is also pg-boss's. */
   store: DatabaseConfig;
   clock: Clock;
-  logger: Pick<Logger, "info" | "warn" | "error">;
+  logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   /** "in-process" keeps the queue in job_runs even on PostgreSQL (a single process); default "auto". */
   mode?: "auto" | "in-process";
 }

@@ -38,7 +38,7 @@ import {
 export interface InProcessRunnerDeps {
   database: Pick<Database, "db" | "kind">;
   clock: Clock;
-  logger: Pick<Logger, "info" | "warn" | "error">;
+  logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   /** Jobs running at once in this process (default 4). */
   concurrency?: number;
   /** Real-time interval of the background loop started by start() (default 1 s). */
@@ -77,6 +77,8 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
   const handlers = new Map<string, Registered>();
   const inFlight = new Map<string, InFlight>();
   let slots = 0;
+  /** Passes of the loop under way: a stop waits for them, so no claim or write outlives it. */
+  const passes = new Set<Promise<number>>();
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
   let lastPruneMs = Number.NEGATIVE_INFINITY;
@@ -169,6 +171,12 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
     if (entry.reason === "stop" || entry.reason === "pause") {
       // Stopped from outside, not failed: the try does not count, it runs again (after a resume if paused).
       await requeueRun(db, row.id, lease, { runAfter: now, errorCode: null, giveBackAttempt: true });
+      if (entry.reason === "stop") {
+        logger.info(
+          { job: row.name, jobId: row.id, accountId: row.account_id },
+          "job interrupted; queued again",
+        );
+      }
       return;
     }
     const code = errorCodeOf(error);
@@ -210,6 +218,10 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
       let error: unknown | null = null;
       try {
         if (!registered) throw new AppError("JOB_UNKNOWN");
+        logger.debug(
+          { job: row.name, jobId: row.id, accountId: row.account_id, attempt: row.attempts },
+          "job started",
+        );
         await registered.handler({
           id: row.id,
           name: row.name,
@@ -242,6 +254,15 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
           newLease: () => randomUUID(),
         });
         if (!row) break;
+        if (stopping) {
+          // Claimed while the runner was being stopped: back to the queue untried, for the next process.
+          await requeueRun(db, row.id, row.lease_owner ?? "", {
+            runAfter: clock.now(),
+            errorCode: null,
+            giveBackAttempt: true,
+          });
+          break;
+        }
         await execute(row);
         ran += 1;
       }
@@ -251,12 +272,20 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
     return ran;
   }
 
-  async function runDue(): Promise<number> {
-    if (stopping) return 0;
+  async function pass(): Promise<number> {
     await housekeeping();
     const free = Math.max(0, concurrency - slots);
     const counts = await Promise.all(Array.from({ length: free }, () => slot()));
     return counts.reduce((a, b) => a + b, 0);
+  }
+
+  function runDue(): Promise<number> {
+    if (stopping) return Promise.resolve(0);
+    const running = pass();
+    passes.add(running);
+    const forget = () => passes.delete(running);
+    running.then(forget, forget);
+    return running;
   }
 
   async function pauseAccount(accountId: string, code: string): Promise<void> {
@@ -311,7 +340,7 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
         timeout = setTimeout(resolve, grace);
       });
       // Jobs still running after the grace period keep their lease; the next process re-runs them.
-      await Promise.race([Promise.allSettled(running.map((e) => e.done)), expired]);
+      await Promise.race([Promise.allSettled([...running.map((e) => e.done), ...passes]), expired]);
       clearTimeout(timeout);
     },
     runDue,

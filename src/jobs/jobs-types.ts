@@ -88,8 +88,9 @@ export interface JobRunner {
   /** Starts the background loop (schedules, leases, workers). */
   start(): Promise<void>;
   /**
-   * Graceful stop: running jobs are told to stop (signal) and awaited up to timeoutMs; a job that ends after
-   * the abort is queued again, one that does not is left to its lease and re-run by the next process.
+   * Graceful stop: nothing new is claimed, running jobs are told to stop (signal) and awaited up to timeoutMs;
+   * a job that ends after the abort is queued again without its try counting (interrupted, not failed), one
+   * that does not is left to its lease and re-run by the next process.
    */
   stop(options?: { timeoutMs?: number }): Promise<void>;
   /**

@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely } from "kysely";
+import { CompiledQuery, type Kysely, sql } from "kysely";
 import type PgBoss from "pg-boss";
 import type { DB } from "../db/schema.js";
 import type { JobHandlerOptions } from "./jobs-types.js";
@@ -35,4 +35,16 @@ export function txDb(trx: Kysely<DB>): PgBoss.Db {
       return { rows: Array.from(result.rows) };
     },
   };
+}
+
+/**
+ * Before a try interrupted by a stop is thrown back to pg-boss (which queues it again and counts it), its job is
+ * allowed one more try, so shutdowns never use up its retries. If the store is already going away the try simply
+ * counts, as a failed one does.
+ */
+export async function allowOneMoreTry(db: Kysely<DB>, schema: string, jobId: string): Promise<void> {
+  await sql`UPDATE ${sql.table(`${schema}.job`)} SET retry_limit = retry_limit + 1
+    WHERE id = ${jobId} AND state = 'active'`
+    .execute(db)
+    .catch(() => undefined);
 }

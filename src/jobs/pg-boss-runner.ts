@@ -23,14 +23,14 @@ import {
   type JobRunner,
   type ScheduleOptions,
 } from "./jobs-types.js";
-import { queueOptions, sanitizedFailure, txDb } from "./pg-boss-adapters.js";
+import { allowOneMoreTry, queueOptions, sanitizedFailure, txDb } from "./pg-boss-adapters.js";
 
 export interface PgBossRunnerDeps {
   database: Pick<Database, "db" | "kind">;
   /** The same PostgreSQL database; pg-boss opens (and on stop closes) its own small pool on it. */
   connectionString: string;
   clock: Clock;
-  logger: Pick<Logger, "info" | "warn" | "error">;
+  logger: Pick<Logger, "debug" | "info" | "warn" | "error">;
   /** Jobs running at once in this process, per job name (default 4). */
   concurrency?: number;
   /** Real-time interval of the schedule loop started by start() (default 1 s). */
@@ -196,12 +196,22 @@ export function createPgBossRunner(deps: PgBossRunnerDeps): JobRunner {
     entry.controller.abort(new AppError("SYNC_ABORTED"));
   }
 
+  /** A try cut short by this process stopping, not failed: pg-boss queues it again, the try not counted. */
+  async function interrupted(job: PgBoss.JobWithMetadata<JobData>): Promise<Error> {
+    await allowOneMoreTry(db, schema, job.id);
+    logger.info(
+      { job: job.name, jobId: job.id, accountId: job.data.accountId },
+      "job interrupted; queued again",
+    );
+    return sanitizedFailure("SYNC_ABORTED");
+  }
+
   /** One try of one job; a thrown (sanitized) error tells pg-boss to retry it or mark it failed. */
   async function runTry(job: PgBoss.JobWithMetadata<JobData>): Promise<object | undefined> {
     const registered = handlers.get(job.name);
     const accountId = job.data.accountId;
     // Fetched while this process was stopping: back to the queue for the next worker.
-    if (stopping) throw sanitizedFailure("SYNC_ABORTED");
+    if (stopping) throw await interrupted(job);
     // Queued before its account was paused (pause dropped the rest): dropped, as the pause intends.
     if (accountId !== null && (await schedules.isPaused(db, accountId))) return { dropped: "paused" };
     const attempt = job.retryCount + 1;
@@ -227,6 +237,7 @@ export function createPgBossRunner(deps: PgBossRunnerDeps): JobRunner {
       });
     try {
       if (!registered) throw new AppError("JOB_UNKNOWN");
+      logger.debug({ job: job.name, jobId: job.id, accountId, attempt }, "job started");
       await registered.handler({
         id: job.id,
         name: job.name,
@@ -239,8 +250,7 @@ export function createPgBossRunner(deps: PgBossRunnerDeps): JobRunner {
       return undefined;
     } catch (error) {
       if (entry.reason === "pause") return { dropped: "paused" };
-      // Stopped from outside: pg-boss queues it again (the try counts; it runs in this or another process).
-      if (entry.reason === "stop") throw sanitizedFailure("SYNC_ABORTED");
+      if (entry.reason === "stop") throw await interrupted(job);
       const code = errorCodeOf(error);
       const log = { job: job.name, jobId: job.id, accountId, attempt, code };
       const detail = code === "JOB_FAILED" ? { err: error } : {};

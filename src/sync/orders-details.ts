@@ -85,3 +85,26 @@ export async function fetchOrderDetails(
     token = next;
   }
 }
+
+/**
+ * FBM shipping enabled after the backfill (a re-authorization that adds the feature): the open merchant orders
+ * stored from reports still lack buyer data and item ids, and the backfill will not run again. After each
+ * incremental pass this looks for such orders (one indexed query) and fetches their details up to the
+ * incremental cursor (later orders come through searchOrders with everything already). A new plan each
+ * time: an interrupted catch-up simply starts again from the oldest order still missing its details.
+ */
+export async function catchUpOrderDetails(ctx: StreamContext, until: string): Promise<void> {
+  if (!ctx.features.includes("fbm_shipping")) return;
+  const missing = await ctx.db
+    .selectFrom("orders")
+    .select("id")
+    .where("account_id", "=", ctx.accountId)
+    .where("fulfillment_channel", "=", "FBM")
+    .where("status", "in", [...OPEN_STATUSES])
+    .where("source", "=", "report")
+    .where("purchase_date", "<", until)
+    .limit(1)
+    .executeTakeFirst();
+  if (!missing) return;
+  await fetchOrderDetails(ctx, { id: `catch-up:${until}`, until });
+}

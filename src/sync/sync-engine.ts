@@ -1,4 +1,6 @@
+import { setMaxListeners } from "node:events";
 import type { Kysely } from "kysely";
+import type { Sleep } from "../amazon/abort.js";
 import type { SpApiCaller } from "../amazon/operation-spec.js";
 import { getMarketplaceParticipations } from "../amazon/operations/seller-data.js";
 import type { HttpTransport } from "../amazon/transport.js";
@@ -11,6 +13,7 @@ import { AppError } from "../platform/errors.js";
 import { runFinancesSync } from "./finances-sync.js";
 import { runInventorySync } from "./inventory-sync.js";
 import { backfillPending, runOrdersBackfill } from "./orders-backfill.js";
+import { catchUpOrderDetails } from "./orders-details.js";
 import { runOrdersIncremental } from "./orders-incremental.js";
 import { runPricingSync } from "./pricing-sync.js";
 import { addThrottled, recordSyncError } from "./sync-checkpoints-repo.js";
@@ -40,7 +43,7 @@ export interface SyncEngineDeps {
   audit: AuditSink;
   clock: Clock;
   /** Waits in Amazon time (report polling, waiting out throttling); tests move a manual clock instead. */
-  sleep: (ms: number) => Promise<void>;
+  sleep: Sleep;
   /** ConnectService.guard: marks the account revoked when Amazon says so. */
   guard?: <T>(accountId: string, fn: () => Promise<T>) => Promise<T>;
   tuning?: Partial<SyncTuning>;
@@ -52,6 +55,10 @@ export interface SyncRunOptions {
   /** Backfill the orders again from scratch and re-read every stream's history. */
   full?: boolean;
   onProgress?: (p: SyncProgress) => void;
+  /**
+   * Stops the run within moments: SP-API calls, rate-limit waits, report polling and document reads end at
+   * once, the run's summary says SYNC_ABORTED, and what was stored (and checkpointed) stays for the next run.
+   */
   signal?: AbortSignal;
 }
 
@@ -83,6 +90,7 @@ const RUNNERS: Readonly<Record<Stream, (ctx: StreamContext) => Promise<void>>> =
   orders: async (ctx) => {
     if (ctx.full || (await backfillPending(ctx))) await runOrdersBackfill(ctx);
     await runOrdersIncremental(ctx);
+    await catchUpOrderDetails(ctx, new Date(ctx.clock.now().getTime() - ctx.tuning.endLagMs).toISOString());
   },
   // Inventory first among the others: pricing asks about the ASINs it lists.
   inventory: runInventorySync,
@@ -91,6 +99,38 @@ const RUNNERS: Readonly<Record<Stream, (ctx: StreamContext) => Promise<void>>> =
 };
 
 const errorCode = (err: unknown) => (err instanceof AppError ? err.code : "INTERNAL");
+
+/**
+ * The client, document transport and sleep of one run, tied to its signal: each call and wait the streams
+ * make ends when the run is aborted, without every stream passing the signal along.
+ */
+function boundToSignal(deps: SyncEngineDeps, signal: AbortSignal | undefined) {
+  if (!signal)
+    return { client: deps.client, transport: deps.transport, sleep: (ms: number) => deps.sleep(ms) };
+  const client: SpApiCaller = {
+    call: (accountId, request, callOptions) =>
+      deps.client.call(accountId, request, { ...callOptions, signal }),
+  };
+  const transport: HttpTransport = {
+    send: (request) => deps.transport.send({ ...request, signal }),
+    close: () => deps.transport.close(),
+  };
+  return { client, transport, sleep: (ms: number) => deps.sleep(ms, signal) };
+}
+
+/**
+ * The run's own signal, following the caller's. Every call, wait and request in flight listens on it: one per
+ * backfill window in flight (reportConcurrency of them), more than Node's default limit of 10 warns about.
+ */
+function followSignal(outer: AbortSignal | undefined, tuning: SyncTuning) {
+  if (!outer) return { signal: undefined, release: () => {} };
+  const inner = new AbortController();
+  setMaxListeners(tuning.reportConcurrency + 10, inner.signal);
+  const forward = () => inner.abort(outer.reason);
+  if (outer.aborted) forward();
+  else outer.addEventListener("abort", forward, { once: true });
+  return { signal: inner.signal, release: () => outer.removeEventListener("abort", forward) };
+}
 
 export function createSyncEngine(deps: SyncEngineDeps) {
   const tuning: SyncTuning = { ...DEFAULT_TUNING, ...deps.tuning };
@@ -113,8 +153,20 @@ export function createSyncEngine(deps: SyncEngineDeps) {
   }
 
   async function run(accountId: string, options: SyncRunOptions = {}): Promise<SyncSummary> {
+    const follow = followSignal(options.signal, tuning);
+    try {
+      return await runFollowing(accountId, { ...options, signal: follow.signal });
+    } finally {
+      follow.release();
+    }
+  }
+
+  async function runFollowing(accountId: string, options: SyncRunOptions): Promise<SyncSummary> {
     const started = deps.clock.now();
     const wallStart = performance.now();
+    const bound = boundToSignal(deps, options.signal);
+    // After an abort, whatever a cut-short call threw (a broken document stream, say) is the abort.
+    const codeOf = (err: unknown) => (options.signal?.aborted ? "SYNC_ABORTED" : errorCode(err));
     const streams: StreamSummary[] = [];
     let stopCode: string | undefined;
     const finish = async (): Promise<SyncSummary> => {
@@ -146,14 +198,14 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       info = await account(accountId);
       if (info.marketplaces.length === 0 && info.features.length > 0) {
         const participations = await guard(accountId, () =>
-          getMarketplaceParticipations(deps.client, accountId, { actor: ACTOR }),
+          getMarketplaceParticipations(bound.client, accountId, { actor: ACTOR }),
         );
         info.marketplaces = participations
           .filter((p) => p.participation.isParticipating)
           .map((p) => p.marketplace.id);
       }
     } catch (err) {
-      stopCode = errorCode(err);
+      stopCode = codeOf(err);
       return finish();
     }
 
@@ -173,7 +225,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       const t0 = performance.now();
       const partial = {
         signal: options.signal,
-        sleep: deps.sleep,
+        sleep: bound.sleep,
         tuning,
         counts,
         accountId,
@@ -182,8 +234,8 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         ...partial,
         db: deps.db,
         fields: deps.fields,
-        client: deps.client,
-        transport: deps.transport,
+        client: bound.client,
+        transport: bound.transport,
         clock: deps.clock,
         features: info.features,
         marketplaces: info.marketplaces,
@@ -205,7 +257,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         checkAborted(options.signal);
         await RUNNERS[stream](ctx);
       } catch (err) {
-        code = errorCode(err);
+        code = codeOf(err);
         // The cursor stays where the last stored page left it: nothing stored is lost.
         await recordSyncError(deps.db, { accountId, stream, code, now: deps.clock.now() }).catch(() => {});
         if (STOPS_ACCOUNT.has(code)) stopCode = code;

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { SellerProfile } from "../../sandbox/data-generator.js";
 import { confirmShipment } from "../../src/amazon/operations/orders.js";
+import { recordAuthorization } from "../../src/connect/connect-repo.js";
 import { getCheckpoint } from "../../src/sync/sync-checkpoints-repo.js";
 import type { StreamSummary, SyncSummary } from "../../src/sync/sync-engine.js";
+import { ALL_FEATURES } from "../support/spapi.js";
 import { STORES } from "../support/stores.js";
 import { openSyncRig, orderFingerprint, type SyncRig } from "../support/sync-rig.js";
 
@@ -112,6 +114,46 @@ for (const target of STORES) {
       expect(
         await r.db.selectFrom("orders").select("id").where("account_id", "=", account).execute(),
       ).toHaveLength(want.orders);
+    }, 120_000);
+
+    it("FBM shipping enabled after the backfill: the next sync fetches the open FBM orders' buyer data once", async () => {
+      const r = await openSyncRig(target.name, { sandbox: { orders: 1_500, sellers: 1, seed: 34 } });
+      open.push(r);
+      const without = ALL_FEATURES.filter((f) => f !== "fbm_shipping");
+      const account = await r.connect(0, without);
+      const engine = r.engine();
+      const want = truth(r);
+      expect(want.openFbm).toBeGreaterThan(0);
+      expect((await engine.run(account)).ok).toBe(true);
+      const piiRows = () => r.db.selectFrom("order_buyer_pii").select("order_id").execute();
+      expect(await piiRows()).toHaveLength(0);
+
+      // The seller re-authorizes with FBM shipping (what the connect callback records).
+      await recordAuthorization(r.db, account, { features: [...ALL_FEATURES] }, r.rig.clock.now());
+      r.rig.features.set(account, [...ALL_FEATURES]);
+      r.rig.advance(10 * 60_000);
+      const searchesBefore = r.rig.requests("/orders/2026-01-01/orders");
+      const caughtUp = await engine.run(account, { streams: ["orders"] });
+      expect(stream(caughtUp, "orders")).toMatchObject({ status: "ok", inserted: 0 });
+      expect(await piiRows()).toHaveLength(want.openFbm);
+      const stillFromReports = await r.db
+        .selectFrom("orders")
+        .select("id")
+        .where("account_id", "=", account)
+        .where("fulfillment_channel", "=", "FBM")
+        .where("status", "in", ["UNSHIPPED", "PARTIALLY_SHIPPED"])
+        .where("source", "=", "report")
+        .execute();
+      expect(stillFromReports).toHaveLength(0);
+      const catchUpSearches = r.rig.requests("/orders/2026-01-01/orders") - searchesBefore;
+      // The incremental search, plus the details pages (100 open orders a page).
+      expect(catchUpSearches).toBeGreaterThanOrEqual(1 + Math.ceil(want.openFbm / 100));
+
+      // Once caught up, a sync asks nothing more than its incremental search.
+      r.rig.advance(10 * 60_000);
+      const before = r.rig.requests("/orders/2026-01-01/orders");
+      expect((await engine.run(account, { streams: ["orders"] })).ok).toBe(true);
+      expect(r.rig.requests("/orders/2026-01-01/orders") - before).toBe(1);
     }, 120_000);
 
     it("waits out throttling the client gave up on, and counts it", async () => {
