@@ -2,6 +2,13 @@ import { money } from "./catalog.js";
 import { isoSeconds } from "./clock.js";
 import type { OrderItemRecord, OrderRecord } from "./data-generator.js";
 
+/** Promised delivery, in days after purchase, per shipping service level: [earliest, latest]. */
+const DELIVERY_DAYS: Readonly<Record<string, readonly [number, number]>> = {
+  NextDay: [1, 2],
+  Expedited: [2, 4],
+  Standard: [3, 7],
+};
+
 /** The `includedData` datasets of Orders 2026-01-01 the sandbox fills in. */
 export const INCLUDED_DATA = [
   "BUYER",
@@ -101,6 +108,15 @@ export function orderView(order: OrderRecord, included: ReadonlySet<IncludedData
       shipByWindow: {
         earliestDateTime: isoSeconds(order.createdMs),
         latestDateTime: isoSeconds(order.createdMs + 2 * 86_400_000),
+      },
+      // The promise made to the buyer: what retention counts from while no delivery is reported.
+      deliverByWindow: {
+        earliestDateTime: isoSeconds(
+          order.createdMs + (DELIVERY_DAYS[order.serviceLevel]?.[0] ?? 3) * 86_400_000,
+        ),
+        latestDateTime: isoSeconds(
+          order.createdMs + (DELIVERY_DAYS[order.serviceLevel]?.[1] ?? 7) * 86_400_000,
+        ),
       },
     };
   }

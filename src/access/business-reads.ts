@@ -223,7 +223,10 @@ export function createBusinessReads(deps: BusinessReadsDeps): BusinessReads {
     async syncHealth(db, actor, accountId) {
       const access = await open(db, actor, "orders:read", accountId, "sync_health");
       const now = clock.now().getTime();
-      return (await listCheckpoints(db, access.accountId)).map((c) => ({
+      // The streams people know (orders, inventory, pricing, finances); the engine's own bookkeeping
+      // checkpoints (orders.backfill, orders.window.N, orders.details) would bury them.
+      const streams = (await listCheckpoints(db, access.accountId)).filter((c) => !c.stream.includes("."));
+      return streams.map((c) => ({
         stream: c.stream,
         lastSuccessAt: c.lastSuccessAt,
         lagSeconds:

@@ -2,12 +2,14 @@ import type { Kysely } from "kysely";
 import type { AuditSink } from "../audit/audit-sink.js";
 import type { FieldCipher } from "../crypto/field-cipher.js";
 import type { DB } from "../db/schema.js";
-import type { Clock } from "../platform/clock.js";
+import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
+import { UNDELIVERED_PII_DAYS } from "../retention/retention-policy.js";
 import type { OrderItemRow, OrderRow } from "../sync/order-merge.js";
 import type { OrderPii } from "../sync/order-model.js";
 import { markOrderShipped } from "../sync/order-shipment-repo.js";
 import { getOrder, listOrders, type OrderFilter, readOrderPii } from "../sync/orders-query-repo.js";
+import { purgeAfter } from "../sync/orders-repo.js";
 import { type AccessGrant, type Actor, type Authorizer, actorLabel } from "./authorize.js";
 import type { PiiReveal, RevealGrant, RevealRequest } from "./pii-reveal.js";
 
@@ -23,6 +25,8 @@ export interface OrderSummary {
   purchaseDate: string;
   lastUpdatedAt: string;
   latestShipDate: string | null;
+  latestDeliveryDate: string | null;
+  deliveredAt: string | null;
   totalMinor: number | null;
   currency: string | null;
   itemCount: number | null;
@@ -33,6 +37,8 @@ export interface OrderSummary {
   isBusiness: boolean | null;
   /** Whether sealed buyer or recipient data is stored (what a reveal would show); never the data itself. */
   hasBuyerData: boolean;
+  /** When the retention policy deletes that buyer data (null when none is stored). */
+  buyerDataDeletedAfter: string | null;
 }
 
 export interface OrderItemView {
@@ -119,7 +125,16 @@ const SHIPPABLE = new Set(["UNSHIPPED", "PARTIALLY_SHIPPED"]);
 
 const flag = (v: number | null) => (v === null ? null : v === 1);
 
+/** The retention policy's date for this order's buyer data, as the purge computes it (buyer-pii-purge dueAt). */
+function buyerDataDeletedAfter(row: OrderRow): string {
+  const afterDelivery = purgeAfter(row);
+  if (afterDelivery !== null) return afterDelivery;
+  const shipped = Date.parse(row.latest_ship_date ?? row.purchase_date);
+  return new Date(shipped + UNDELIVERED_PII_DAYS * MS.day).toISOString();
+}
+
 export function orderSummary(row: OrderRow): OrderSummary {
+  const hasBuyerData = row.has_buyer_data === 1 || row.has_recipient_data === 1;
   return {
     amazonOrderId: row.amazon_order_id,
     status: row.status,
@@ -128,6 +143,8 @@ export function orderSummary(row: OrderRow): OrderSummary {
     purchaseDate: row.purchase_date,
     lastUpdatedAt: row.last_updated_at,
     latestShipDate: row.latest_ship_date,
+    latestDeliveryDate: row.latest_delivery_date,
+    deliveredAt: row.delivered_at,
     totalMinor: row.total_minor === null ? null : Number(row.total_minor),
     currency: row.currency,
     itemCount: row.item_count === null ? null : Number(row.item_count),
@@ -136,7 +153,8 @@ export function orderSummary(row: OrderRow): OrderSummary {
     shipCountry: row.ship_country,
     isPrime: flag(row.is_prime),
     isBusiness: flag(row.is_business),
-    hasBuyerData: row.has_buyer_data === 1 || row.has_recipient_data === 1,
+    hasBuyerData,
+    buyerDataDeletedAfter: hasBuyerData ? buyerDataDeletedAfter(row) : null,
   };
 }
 

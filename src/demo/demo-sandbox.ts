@@ -25,6 +25,12 @@ export interface DemoSandbox {
  * Demo mode's stand-in for Amazon: the sandbox as a child process on loopback (src/ never imports sandbox/),
  * two sellers, and its start-up line parsed.
  */
+/**
+ * Two years of orders for the two demo sellers: about 14 a day each, so the last day and a half (the orders
+ * still to ship) holds several merchant-fulfilled ones and the FBM queue has work in it.
+ */
+export const DEMO_ORDERS = 20_000;
+
 export function startDemoSandbox(opts: {
   /** Embedded in every generated buyer name and address (leak scans); none when absent. */
   piiCanary?: string | null;
@@ -42,7 +48,7 @@ export function startDemoSandbox(opts: {
 }): Promise<DemoSandbox> {
   const entry = sandboxEntry();
   const execArgv = opts.execArgv ?? entry.execArgv;
-  const args = ["--port", "0", "--sellers", "2", "--orders", String(opts.orders ?? 2000)];
+  const args = ["--port", "0", "--sellers", "2", "--orders", String(opts.orders ?? DEMO_ORDERS)];
   args.push("--redirect-uri", opts.redirectUri);
   if (opts.timeScale !== undefined) args.push("--time-scale", String(opts.timeScale));
   if (opts.dataEnd !== undefined) args.push("--data-end", opts.dataEnd);

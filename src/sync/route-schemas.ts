@@ -50,6 +50,8 @@ export const orderSummaryView = z.object({
   purchaseDate: text(40),
   lastUpdatedAt: text(40),
   latestShipDate: text(40).nullable(),
+  latestDeliveryDate: text(40).nullable(),
+  deliveredAt: text(40).nullable(),
   totalMinor: money,
   currency: text(3).nullable(),
   itemCount: z.number().int().nullable(),
@@ -59,6 +61,7 @@ export const orderSummaryView = z.object({
   isPrime: z.boolean().nullable(),
   isBusiness: z.boolean().nullable(),
   hasBuyerData: z.boolean(),
+  buyerDataDeletedAfter: text(40).nullable(),
 });
 
 export const orderItemView = z.object({

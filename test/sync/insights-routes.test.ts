@@ -117,6 +117,7 @@ for (const target of STORES) {
         cursor: "c1",
         now: new Date(now.getTime() - 10 * MS.minute),
       });
+      await saveCheckpoint(db, { accountId: w.a1, stream: "orders.window.3", cursor: "w3", now });
       await recordSyncError(db, { accountId: w.a1, stream: "inventory", code: "SPAPI_THROTTLED", now });
       await addThrottled(db, { accountId: w.a1, stream: "inventory", count: 3, now });
       base = `/api/accounts/${w.a1}`;
@@ -205,6 +206,8 @@ for (const target of STORES) {
       const streams = res.json().streams as Array<Record<string, unknown>>;
       const orders = streams.find((s) => s.stream === "orders");
       const inventory = streams.find((s) => s.stream === "inventory");
+      // The engine's internal checkpoints (report windows) are not streams a person watches.
+      expect(streams.map((s) => s.stream).sort()).toEqual(["inventory", "orders"]);
       expect(orders?.lastErrorCode).toBeNull();
       expect(orders?.lagSeconds as number).toBeGreaterThanOrEqual(600);
       expect(inventory).toMatchObject({

@@ -61,6 +61,22 @@ export function OrderPanel({ detail }: { detail: OrderDetail }) {
             )}
           </dd>
         </div>
+        {(order.deliveredAt || order.latestDeliveryDate) && (
+          <div>
+            <dt>{order.deliveredAt ? "Delivered" : "Delivery by"}</dt>
+            <dd>
+              <Time value={order.deliveredAt ?? order.latestDeliveryDate} />
+            </dd>
+          </div>
+        )}
+        {order.buyerDataDeletedAfter && (
+          <div>
+            <dt>Buyer data deleted</dt>
+            <dd data-testid="buyer-data-deleted-after">
+              <Time value={order.buyerDataDeletedAfter} /> <span className="muted">(retention policy)</span>
+            </dd>
+          </div>
+        )}
         {reveal && (
           <div>
             <dt>Revealed for</dt>

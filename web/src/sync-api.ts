@@ -18,6 +18,10 @@ function shaped<T>(arrays: readonly string[], nullable: readonly string[] = []):
   };
 }
 
+function withBoolean<T>(key: string): Validator<T> {
+  return (value) => (isRecord(value) && typeof value[key] === "boolean" ? (value as T) : null);
+}
+
 export interface OrderSummary {
   amazonOrderId: string;
   status: string;
@@ -25,6 +29,8 @@ export interface OrderSummary {
   marketplace: string | null;
   purchaseDate: string;
   latestShipDate: string | null;
+  latestDeliveryDate: string | null;
+  deliveredAt: string | null;
   totalMinor: number | null;
   currency: string | null;
   itemCount: number | null;
@@ -32,6 +38,8 @@ export interface OrderSummary {
   shipCountry: string | null;
   isPrime: boolean | null;
   hasBuyerData: boolean;
+  /** When the retention policy deletes the stored buyer data (null when none is stored). */
+  buyerDataDeletedAfter: string | null;
 }
 
 export interface OrderItem {
@@ -199,6 +207,19 @@ export interface StreamHealth {
   throttledCount: number;
 }
 
+/** The account's sync schedule as the job runner sees it. */
+export interface SyncStatus {
+  everyMs: number | null;
+  nextRunAt: string | null;
+  lastRunAt: string | null;
+  lastSuccessAt: string | null;
+  lastErrorCode: string | null;
+  lastErrorAt: string | null;
+  pausedAt: string | null;
+  pausedCode: string | null;
+  running: boolean;
+}
+
 export const insights = {
   dashboard: (accountId: string, range: { from?: string; to?: string }, signal?: AbortSignal) =>
     requestJson(
@@ -228,6 +249,12 @@ export const insights = {
       shaped<Finances>(["periods", "breakdown"]),
       withSignal(signal),
     ),
+  syncStatus: (accountId: string, signal?: AbortSignal) =>
+    requestJson("GET", `${base(accountId)}/sync`, withBoolean<SyncStatus>("running"), withSignal(signal)),
+  syncNow: (accountId: string) =>
+    requestJson("POST", `${base(accountId)}/sync`, withBoolean<{ queued: boolean }>("queued"), {
+      body: { full: false },
+    }),
   syncHealth: (accountId: string, signal?: AbortSignal) =>
     requestJson(
       "GET",

@@ -5,6 +5,7 @@ import { Notice } from "../forms";
 import { accountsWith, useSession } from "../session";
 import { insights } from "../sync-api";
 import { useResource } from "../useResource";
+import { SyncSchedule } from "./SyncSchedule";
 
 function lag(seconds: number | null): string {
   if (seconds === null) return "never synced";
@@ -21,6 +22,7 @@ export function SyncHealthPage() {
   const data = useResource(
     useCallback((signal: AbortSignal) => insights.syncHealth(accountId, signal), [accountId]),
   );
+  const account = accounts.find((a) => a.id === accountId);
   if (accounts.length === 0) return <Notice tone="warn" title="No seller account to show." />;
   return (
     <article className="page">
@@ -35,7 +37,14 @@ export function SyncHealthPage() {
           Refresh
         </button>
       </PageHeader>
-      <section className="card" aria-busy={data.loading}>
+      <SyncSchedule
+        key={accountId}
+        accountId={accountId}
+        canRun={account?.permissions.includes("sync:run") ?? false}
+        onFinished={data.reload}
+      />
+      <section className="card" aria-labelledby="streams-heading" aria-busy={data.loading}>
+        <h2 id="streams-heading">Streams</h2>
         {data.result === null ? (
           <Loading>Loading…</Loading>
         ) : !data.result.ok ? (
