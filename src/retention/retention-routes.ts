@@ -49,7 +49,7 @@ const policyView = z.object({
   legalHoldApplies: z.boolean(),
 });
 
-const holdView = z.object({
+export const holdView = z.object({
   id,
   accountId: id,
   amazonOrderId: z.string().max(64).nullable(),

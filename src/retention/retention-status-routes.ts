@@ -8,6 +8,7 @@ import type { Clock } from "../platform/clock.js";
 import { checkGraceDays } from "./account-schedule.js";
 import { DATA_TYPES, MAX_ACCOUNT_GRACE_DAYS, RETENTION_POLICY_VERSION } from "./retention-policy.js";
 import { listLegalHolds, openDeletionRequest } from "./retention-repo.js";
+import { holdView } from "./retention-routes.js";
 import {
   accountDataTypeCounts,
   scheduledAccountDeletion,
@@ -35,17 +36,8 @@ const statusView = z.object({
     .max(DATA_TYPES.length),
   legalHolds: z
     .array(
-      z.object({
-        id,
-        amazonOrderId: z.string().max(64).nullable(),
-        reason: z.string().max(500),
-        owner: z.string().max(200),
-        createdBy: z.string().max(200),
-        createdAt: time,
-        expiresAt: time.nullable(),
-        releasedAt: time.nullable(),
-        active: z.boolean(),
-      }),
+      // The hold as the legal-holds route shows it, minus what this account-scoped view already implies.
+      holdView.omit({ accountId: true, releasedBy: true }),
     )
     .max(500),
   deletionRequest: z
