@@ -127,7 +127,9 @@ export function openSpApi(
     client: api.client,
     transport: api.transport,
     audit: rt.audit,
-    clock: amazonTime.clock,
+    // Checkpoints and rows are stamped with our time; searches, report ranges and waits follow Amazon's.
+    clock: rt.clock,
+    amazonClock: amazonTime.clock,
     sleep: amazonTime.sleep,
     guard: connect.guard,
   });

@@ -77,7 +77,8 @@ export function flattenEvents(
 
 export async function runFinancesSync(ctx: StreamContext): Promise<void> {
   const saved = await readCursor(ctx.db, ctx.accountId, FINANCES_STREAM, isCursor);
-  const nowMs = ctx.clock.now().getTime();
+  // The search's bounds are Amazon's time; the checkpoint's own stamp is ours.
+  const nowMs = ctx.amazonClock.now().getTime();
   const settled = saved && !ctx.full ? saved.after : new Date(nowMs - ctx.tuning.historyMs).toISOString();
   let from: string;
   let before: string;

@@ -52,7 +52,8 @@ function toSummary(raw: RawSummary, marketplace: string, now: string): Inventory
 
 export async function runInventorySync(ctx: StreamContext): Promise<void> {
   const saved = (await readCursor(ctx.db, ctx.accountId, INVENTORY_STREAM, isCursor)) ?? {};
-  const startedAt = saved.run?.startedAt ?? ctx.clock.now().toISOString();
+  // Becomes the next run's startDateTime, so it is Amazon's time.
+  const startedAt = saved.run?.startedAt ?? ctx.amazonClock.now().toISOString();
   const since =
     ctx.full || !saved.since
       ? undefined
@@ -75,7 +76,8 @@ export async function runInventorySync(ctx: StreamContext): Promise<void> {
           { actor: ACTOR },
         ),
       );
-      const now = ctx.clock.now().toISOString();
+      // Stands in for Amazon's lastUpdatedTime, which stored summaries are compared by: Amazon's time too.
+      const now = ctx.amazonClock.now().toISOString();
       const raw = page.payload?.inventorySummaries ?? [];
       const summaries: InventorySummary[] = [];
       for (const r of raw) {

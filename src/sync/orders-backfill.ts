@@ -70,7 +70,7 @@ export async function runOrdersBackfill(ctx: StreamContext): Promise<void> {
   let plan = await readCursor(ctx.db, ctx.accountId, BACKFILL_STREAM, isPlan);
   if (plan?.done && !ctx.full) return;
   if (!plan || ctx.full) {
-    const untilMs = ctx.clock.now().getTime() - ctx.tuning.endLagMs;
+    const untilMs = ctx.amazonClock.now().getTime() - ctx.tuning.endLagMs;
     const fromMs = untilMs - ctx.tuning.historyMs;
     plan = {
       id: `${untilMs.toString(36)}`,
@@ -159,7 +159,8 @@ async function backfillWindow(
           checkAborted(ctx.signal);
           await ctx.sleep(ms);
         },
-        clock: ctx.clock,
+        // Polls and the timeout count in Amazon's time, like the sleeps between them.
+        clock: ctx.amazonClock,
         intervalMs: ctx.tuning.reportPollMs,
         timeoutMs: ctx.tuning.reportTimeoutMs,
         options: { actor: ACTOR },
@@ -205,7 +206,8 @@ const RETRY_DOCUMENT = new Set([
 async function storeDocument(ctx: StreamContext, reportDocumentId: string): Promise<void> {
   const document = await ctx.call(() =>
     openReportDocument(
-      { client: ctx.client, transport: ctx.transport, clock: ctx.clock },
+      // The presigned URL expires in Amazon's time.
+      { client: ctx.client, transport: ctx.transport, clock: ctx.amazonClock },
       ctx.accountId,
       reportDocumentId,
       { actor: ACTOR },

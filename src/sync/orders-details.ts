@@ -15,6 +15,8 @@ const OPEN_STATUSES = ["UNSHIPPED", "PARTIALLY_SHIPPED"] as const;
 
 interface DetailsCursor {
   plan: string;
+  /** The plan's end (createdBefore), kept so a resumed plan pages through the same search. */
+  until?: string;
   createdAfter?: string;
   token?: string;
   done?: boolean;
@@ -24,14 +26,15 @@ const isDetails = (v: unknown): v is DetailsCursor => isRecord(v) && typeof v.pl
 
 export async function fetchOrderDetails(
   ctx: StreamContext,
-  plan: { id: string; until: string },
+  plan: { id: string; until: string; createdAfter?: string },
 ): Promise<void> {
   if (!ctx.features.includes("fbm_shipping")) return;
   const saved = await readCursor(ctx.db, ctx.accountId, DETAILS_STREAM, isDetails);
   const cursor: DetailsCursor = saved?.plan === plan.id ? saved : { plan: plan.id };
   if (cursor.done) return;
+  const until = cursor.until ?? plan.until;
 
-  let createdAfter = cursor.createdAfter;
+  let createdAfter = cursor.createdAfter ?? plan.createdAfter;
   if (!createdAfter) {
     const oldest = await ctx.db
       .selectFrom("orders")
@@ -63,7 +66,7 @@ export async function fetchOrderDetails(
         ctx.accountId,
         {
           createdAfter,
-          createdBefore: plan.until,
+          createdBefore: until,
           fulfilledBy: ["MERCHANT"],
           fulfillmentStatuses: [...OPEN_STATUSES],
           includedData: orderDatasets(ctx),
@@ -75,8 +78,8 @@ export async function fetchOrderDetails(
     );
     const next = page.pagination?.nextToken;
     const checkpoint: DetailsCursor = next
-      ? { plan: plan.id, createdAfter, token: next }
-      : { plan: plan.id, done: true };
+      ? { plan: plan.id, until, createdAfter, token: next }
+      : { plan: plan.id, until, done: true };
     await storeOrderBatch(ctx, normalizePage(ctx, page.orders), (trx) =>
       writeCursor(trx, ctx.accountId, DETAILS_STREAM, checkpoint, ctx.clock.now()),
     );
@@ -86,25 +89,38 @@ export async function fetchOrderDetails(
   }
 }
 
+/** Open orders older than this are not worth a search: they are stale at Amazon, or about to be cancelled. */
+const CATCH_UP_DAYS = 30;
+
 /**
- * FBM shipping enabled after the backfill (a re-authorization that adds the feature): the open merchant orders
- * stored from reports still lack buyer data and item ids, and the backfill will not run again. After each
- * incremental pass this looks for such orders (one indexed query) and fetches their details up to the
- * incremental cursor (later orders come through searchOrders with everything already). A new plan each
- * time: an interrupted catch-up simply starts again from the oldest order still missing its details.
+ * FBM shipping enabled after the backfill (a re-authorization that adds the feature): open merchant orders
+ * stored without it have no buyer data or item ids, and neither the backfill nor the incremental search will
+ * fetch them again unless Amazon updates them. After each incremental pass this looks for such orders (one
+ * indexed query) and fetches their details once per authorization: the plan is named after it, so a finished
+ * catch-up is not repeated every sync for an order Amazon no longer lists as open, and a resumed one keeps
+ * its search. Only recent orders: buyer data of an old, never-delivered order is past its retention.
  */
 export async function catchUpOrderDetails(ctx: StreamContext, until: string): Promise<void> {
   if (!ctx.features.includes("fbm_shipping")) return;
-  const missing = await ctx.db
+  const id = `catch-up:${ctx.authorizedAt ?? "first"}`;
+  const saved = await readCursor(ctx.db, ctx.accountId, DETAILS_STREAM, isDetails);
+  if (saved?.plan === id && saved.done) return;
+  const recent = new Date(ctx.amazonClock.now().getTime() - CATCH_UP_DAYS * 86_400_000).toISOString();
+  const oldest = await ctx.db
     .selectFrom("orders")
-    .select("id")
+    .select((eb) => eb.fn.min("purchase_date").as("oldest"))
     .where("account_id", "=", ctx.accountId)
     .where("fulfillment_channel", "=", "FBM")
     .where("status", "in", [...OPEN_STATUSES])
-    .where("source", "=", "report")
+    .where("has_buyer_data", "=", 0)
+    .where("has_recipient_data", "=", 0)
+    .where("purchase_date", ">", recent)
     .where("purchase_date", "<", until)
-    .limit(1)
     .executeTakeFirst();
-  if (!missing) return;
-  await fetchOrderDetails(ctx, { id: `catch-up:${until}`, until });
+  if (saved?.plan !== id && !oldest?.oldest) return;
+  await fetchOrderDetails(ctx, {
+    id,
+    until,
+    ...(oldest?.oldest ? { createdAfter: new Date(Date.parse(oldest.oldest) - 1_000).toISOString() } : {}),
+  });
 }

@@ -23,7 +23,8 @@ const isCursor = (v: unknown): v is OrdersCursor => isRecord(v) && typeof v.afte
 
 export async function runOrdersIncremental(ctx: StreamContext): Promise<void> {
   const saved = await readCursor(ctx.db, ctx.accountId, ORDERS_STREAM, isCursor);
-  const nowMs = ctx.clock.now().getTime();
+  // The search's bounds are Amazon's time; the checkpoint's own stamp is ours.
+  const nowMs = ctx.amazonClock.now().getTime();
   // Without a cursor (no backfill ran for this account) the search starts one overlap back.
   const settled = saved?.after ?? new Date(nowMs - ctx.tuning.endLagMs - ctx.tuning.overlapMs).toISOString();
   let from: string;

@@ -97,6 +97,7 @@ async function ownAsins(
 
 export async function runPricingSync(ctx: StreamContext): Promise<void> {
   const saved = (await readCursor(ctx.db, ctx.accountId, PRICING_STREAM, isCursor)) ?? {};
+  // Ours, not Amazon's time: the run's times are never sent to Amazon, and asOf is shown as when we looked.
   const nowMs = ctx.clock.now().getTime();
   const resume = saved.run && nowMs - Date.parse(saved.run.startedAt) < RESUME_WITHIN_MS && !ctx.full;
   const startedAt = resume && saved.run ? saved.run.startedAt : ctx.clock.now().toISOString();

@@ -109,11 +109,17 @@ export interface StreamContext {
   fields: Pick<FieldCipher, "seal" | "open">;
   client: SpApiCaller;
   transport: HttpTransport;
+  /** Ours: stamps what we record. Two clocks because demo mode runs Amazon's time faster than ours. */
   clock: Clock;
+  /** Amazon's time: for what is sent to or compared with Amazon (search ends, report ranges, polling). */
+  amazonClock: Clock;
+  /** Waits in Amazon time. */
   sleep: (ms: number) => Promise<void>;
   tuning: SyncTuning;
   accountId: string;
   features: readonly FeatureName[];
+  /** When the seller last authorized us (with these features): what a once-per-grant step is keyed on. */
+  authorizedAt: string | null;
   marketplaces: readonly string[];
   sellingPartnerId: string | null;
   full: boolean;

@@ -41,7 +41,13 @@ export interface SyncEngineDeps {
   /** Report documents are fetched from their presigned URLs with it (openReportDocument). */
   transport: HttpTransport;
   audit: AuditSink;
+  /** Our (wall) clock: checkpoint times, rows' created/updated times, the run summary's times. */
   clock: Clock;
+  /**
+   * Amazon's time (default: `clock`): search windows, report date ranges, cursors sent back to Amazon, report
+   * polling. Only demo mode's time-scaled sandbox makes it differ from `clock`.
+   */
+  amazonClock?: Clock;
   /** Waits in Amazon time (report polling, waiting out throttling); tests move a manual clock instead. */
   sleep: Sleep;
   /** ConnectService.guard: marks the account revoked when Amazon says so. */
@@ -90,7 +96,10 @@ const RUNNERS: Readonly<Record<Stream, (ctx: StreamContext) => Promise<void>>> =
   orders: async (ctx) => {
     if (ctx.full || (await backfillPending(ctx))) await runOrdersBackfill(ctx);
     await runOrdersIncremental(ctx);
-    await catchUpOrderDetails(ctx, new Date(ctx.clock.now().getTime() - ctx.tuning.endLagMs).toISOString());
+    await catchUpOrderDetails(
+      ctx,
+      new Date(ctx.amazonClock.now().getTime() - ctx.tuning.endLagMs).toISOString(),
+    );
   },
   // Inventory first among the others: pricing asks about the ASINs it lists.
   inventory: runInventorySync,
@@ -135,6 +144,7 @@ function followSignal(outer: AbortSignal | undefined, tuning: SyncTuning) {
 export function createSyncEngine(deps: SyncEngineDeps) {
   const tuning: SyncTuning = { ...DEFAULT_TUNING, ...deps.tuning };
   const guard = deps.guard ?? (<T>(_: string, fn: () => Promise<T>) => fn());
+  const amazonClock = deps.amazonClock ?? deps.clock;
 
   async function account(accountId: string) {
     const info = await readConnection(deps.db, accountId);
@@ -147,6 +157,7 @@ export function createSyncEngine(deps: SyncEngineDeps) {
       .executeTakeFirst();
     return {
       features: info.features,
+      authorizedAt: info.authorizedAt,
       marketplaces: info.marketplaces,
       sellingPartnerId: row?.selling_partner_id ?? null,
     };
@@ -237,7 +248,9 @@ export function createSyncEngine(deps: SyncEngineDeps) {
         client: bound.client,
         transport: bound.transport,
         clock: deps.clock,
+        amazonClock,
         features: info.features,
+        authorizedAt: info.authorizedAt,
         marketplaces: info.marketplaces,
         sellingPartnerId: info.sellingPartnerId,
         full: options.full === true,

@@ -9,6 +9,7 @@ import {
   recordMarketplaces,
 } from "../../src/connect/connect-repo.js";
 import type { DB } from "../../src/db/schema.js";
+import type { Clock } from "../../src/platform/clock.js";
 import { AppError } from "../../src/platform/errors.js";
 import { createSyncEngine, type SyncTuning } from "../../src/sync/sync-engine.js";
 import { ALL_FEATURES, openSpApiRig, type RigOptions, type SpApiRig } from "./spapi.js";
@@ -27,6 +28,8 @@ export interface SyncRig {
   engine(options?: {
     client?: SpApiCaller;
     tuning?: Partial<SyncTuning>;
+    /** Our (wall) clock, when it is not to be the rig's clock, which is Amazon's time. */
+    clock?: Clock;
   }): ReturnType<typeof createSyncEngine>;
   dispose(): Promise<void>;
 }
@@ -72,7 +75,8 @@ export async function openSyncRig(store: StoreName, options: RigOptions = {}): P
         client: engineOptions.client ?? rig.client,
         transport: rig.transport,
         audit: { record: async (e) => void rig.events.push(e) },
-        clock: rig.clock,
+        clock: engineOptions.clock ?? rig.clock,
+        amazonClock: rig.clock,
         sleep: async (ms) => rig.advance(ms),
         // What ConnectService.guard does: a revoked authorization marks the account.
         guard: async (accountId, fn) => {
