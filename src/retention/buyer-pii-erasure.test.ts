@@ -109,6 +109,11 @@ for (const target of STORES) {
       });
       p.clock.set(new Date(Date.parse(DELIVERED) + 31 * MS.day));
       expect((await service.run()).receipt.deleted.buyer_pii).toBe(1);
+      if (target.name === "sqlite") {
+        // The purge checkpoints less often while it runs, and gives the connection its setting back.
+        const { rows } = await sql<{ wal_autocheckpoint: number }>`PRAGMA wal_autocheckpoint`.execute(db);
+        expect(rows[0]?.wal_autocheckpoint).toBe(1000);
+      }
       expect(await scan(sealed)).toEqual([]);
       expect(await scan([canary])).toEqual([]);
     });

@@ -18,24 +18,37 @@ export interface ExpiryCounts {
 
 const notIn = (set: ReadonlySet<string>) => [...set];
 
-/** Counts rows, rows past the cutoff, and those of them a hold keeps. */
+/**
+ * Counts rows, rows past the cutoff, and those of them a hold keeps: in the whole store (`accountId` null,
+ * what a retention run sees) or in one seller account (its retention page).
+ */
 export async function countExpiring(
   db: Kysely<DB>,
   type: ExpiringType,
   at: Date,
   holds: Holds,
+  accountId: string | null,
 ): Promise<ExpiryCounts> {
   const cutoff = daysBefore(at, NON_PII_DAYS);
   const count = async (q: { executeTakeFirstOrThrow(): Promise<{ n: number | string | bigint }> }) =>
     Number((await q.executeTakeFirstOrThrow()).n);
   const held = notIn(holds.accounts);
+  // One account's rows, or the whole store's.
+  const own = accountId !== null;
+  const account = accountId ?? "";
   switch (type) {
     case "order_data": {
-      const records = await count(db.selectFrom("orders").select((eb) => eb.fn.countAll<number>().as("n")));
+      const records = await count(
+        db
+          .selectFrom("orders")
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .$if(own, (q) => q.where("account_id", "=", account)),
+      );
       const rows = await db
         .selectFrom("orders")
         .select(["id", "account_id"])
         .where("last_updated_at", "<", cutoff)
+        .$if(own, (q) => q.where("account_id", "=", account))
         .execute();
       const kept = rows.filter((r) => holds.accounts.has(r.account_id) || holds.orders.has(r.id)).length;
       return { records, overdue: rows.length - kept, held: kept };
@@ -50,12 +63,18 @@ export async function countExpiring(
             ? "prices"
             : "financial_events";
       const column = type === "financial_data" ? "posted_date" : "synced_at";
-      const records = await count(db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as("n")));
+      const records = await count(
+        db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .$if(own, (q) => q.where("account_id", "=", account)),
+      );
       const due = await count(
         db
           .selectFrom(table)
           .select((eb) => eb.fn.countAll<number>().as("n"))
-          .where(column, "<", cutoff),
+          .where(column, "<", cutoff)
+          .$if(own, (q) => q.where("account_id", "=", account)),
       );
       const kept =
         held.length === 0
@@ -65,7 +84,8 @@ export async function countExpiring(
                 .selectFrom(table)
                 .select((eb) => eb.fn.countAll<number>().as("n"))
                 .where(column, "<", cutoff)
-                .where("account_id", "in", held),
+                .where("account_id", "in", held)
+                .$if(own, (q) => q.where("account_id", "=", account)),
             );
       return { records, overdue: due - kept, held: kept };
     }

@@ -4,6 +4,7 @@ import { delivered, fbm, openRetentionRig, type RetentionRig } from "../../test/
 import { STORES } from "../../test/support/stores.js";
 import { verifyAuditLog } from "../audit/audit-verify.js";
 import { markAccountRevoked, recordAuthorization } from "../connect/connect-repo.js";
+import { createUser } from "../identity/users-repo.js";
 import { MS } from "../platform/clock.js";
 import { getOrder, readOrderPii } from "../sync/orders-query-repo.js";
 import { requestAccountDeletion } from "./account-schedule.js";
@@ -145,6 +146,65 @@ for (const target of STORES) {
       expect(await releaseLegalHold(db, b, accountHold.id, "t", r.p.clock.now())).toBe(true);
       expect((await r.service.run()).receipt.deleted.buyer_pii).toBe(1);
       expect(await readOrderPii(db, r.p.fields, b, "111-0000003-0000003")).toBeNull();
+    });
+
+    it("drops the reveal grants (sealed notes) of purged orders, keeps those of held orders", async () => {
+      const r = await rig();
+      const db = r.p.data.database.db;
+      const a = await r.account("A");
+      const b = await r.account("B");
+      // The same Amazon order id under two accounts: grants are matched on (account, order).
+      await r.store(a, [
+        delivered("111-0000004-0000001", DELIVERED),
+        delivered("111-0000004-0000002", DELIVERED),
+      ]);
+      await r.store(b, [delivered("111-0000004-0000001", DELIVERED)]);
+      const now = r.p.clock.now();
+      const base = {
+        reason: "litigation 2026-18",
+        owner: "legal@example.com",
+        createdBy: "t",
+        expiresAt: null,
+      };
+      await createLegalHold(db, { ...base, accountId: a, amazonOrderId: "111-0000004-0000002" }, now);
+      await createLegalHold(db, { ...base, accountId: b, amazonOrderId: null }, now);
+      // An order hold inside a held account: still one held record.
+      await createLegalHold(db, { ...base, accountId: b, amazonOrderId: "111-0000004-0000001" }, now);
+      const user = await createUser(
+        db,
+        { organisationId: null, email: "reveal@example.com", displayName: "Reveal" },
+        now,
+      );
+      const grant = (id: string, account: string, order: string) => ({
+        id,
+        user_id: user.id,
+        seller_account_id: account,
+        order_id: order,
+        purpose: "shipping",
+        note: "sp1:v1:sealed-note",
+        granted_at: now.toISOString(),
+        expires_at: day(60).toISOString(),
+      });
+      await db
+        .insertInto("pii_reveal_grants")
+        .values([
+          grant("g-a1", a, "111-0000004-0000001"),
+          grant("g-a2", a, "111-0000004-0000002"),
+          grant("g-b1", b, "111-0000004-0000001"),
+        ])
+        .execute();
+
+      r.p.clock.set(day(31));
+      expect(typeOf(await r.service.status(), "buyer_pii")).toMatchObject({
+        records: 3,
+        overdue: 1,
+        held: 2,
+      });
+      const run = await r.service.run();
+      expect(run.receipt.deleted.buyer_pii).toBe(1);
+      expect(run.receipt.held.buyerPii).toBe(2);
+      const left = await db.selectFrom("pii_reveal_grants").select("id").orderBy("id").execute();
+      expect(left.map((g) => g.id)).toEqual(["g-a2", "g-b1"]);
     });
 
     it("expires non-PII order data 540 days after the order's last update", async () => {

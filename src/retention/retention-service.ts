@@ -130,11 +130,11 @@ export function createRetentionService(deps: RetentionServiceDeps) {
   }
 
   async function countsOf(type: DataType, at: Date, holds: Holds) {
-    if (type === "buyer_pii") return countBuyerPii(db, at, holds);
+    if (type === "buyer_pii") return countBuyerPii(db, at, holds, null);
     if (type === "account_and_contact_data") return accountCounts(at, holds);
     if (type === "application_logs") return { records: 0, overdue: 0, held: 0 };
     if (type === "audit_records") return { ...(await countAudit(db, auditCutoff(at))), held: 0 };
-    return countExpiring(db, type, at, holds);
+    return countExpiring(db, type, at, holds, null);
   }
 
   return {
@@ -214,7 +214,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
         const deleted = Object.fromEntries(DATA_TYPES.map((t) => [t, 0])) as Record<DataType, number>;
         const hashedIds: RetentionReceipt["hashedIds"] = {};
 
-        const pii = await countBuyerPii(db, at, holds);
+        const pii = await countBuyerPii(db, at, holds, null);
         progress("buyer_pii", 0, pii.overdue);
         const purged = await purgeBuyerPii(db, {
           at,

@@ -1,60 +1,27 @@
-import { type Kysely, sql } from "kysely";
+import { type ExpressionBuilder, type Kysely, sql } from "kysely";
 import type { DB } from "../db/schema.js";
 import { MS } from "../platform/clock.js";
 import { countBuyerPii, type Holds } from "./buyer-pii-purge.js";
 import { countExpiring, type ExpiringType } from "./data-expiry.js";
-import { DATA_TYPES, type DataType, daysAfter, MAX_ACCOUNT_GRACE_DAYS } from "./retention-policy.js";
+import {
+  DATA_TYPES,
+  type DataType,
+  daysAfter,
+  daysBefore,
+  MAX_ACCOUNT_GRACE_DAYS,
+  UNDELIVERED_PII_DAYS,
+} from "./retention-policy.js";
 import { activeHolds, type DeletionRequest } from "./retention-repo.js";
 
 export interface AccountTypeCounts {
   type: DataType;
-  /** Null where the type is not kept per seller account (audit records are one log for the instance). */
+  /** Null where the type is not kept per seller account (logs are not stored; the audit log is per instance). */
   records: number | null;
   overdue: number | null;
   held: number | null;
 }
 
-/** What the account's own rows of a type live in (the first table of the policy row, per account). */
-const ACCOUNT_TABLE = {
-  buyer_pii: "order_buyer_pii",
-  order_data: "orders",
-  inventory_data: "inventory_summaries",
-  pricing_data: "prices",
-  financial_data: "financial_events",
-} as const;
-
 const EXPIRING: readonly ExpiringType[] = ["order_data", "inventory_data", "pricing_data", "financial_data"];
-
-async function countRows(
-  db: Kysely<DB>,
-  table: (typeof ACCOUNT_TABLE)[keyof typeof ACCOUNT_TABLE],
-  accountId: string,
-) {
-  const { n } = await db
-    .selectFrom(table)
-    .select((eb) => eb.fn.countAll<number>().as("n"))
-    .where("account_id", "=", accountId)
-    .executeTakeFirstOrThrow();
-  return Number(n);
-}
-
-/**
- * The counters `retention status` uses (countBuyerPii, countExpiring) count the whole store and subtract
- * what holds keep. Treating every other account as held leaves this account's share: once with no hold of
- * its own (everything due), once with its real holds (what the next run deletes). The policy's "is it due"
- * rule so stays in one place.
- */
-function scopedHolds(others: readonly string[], own: Holds, accountId: string) {
-  const ownAccountHeld = own.accounts.has(accountId);
-  return {
-    ownAccountHeld,
-    due: { accounts: new Set(others), orders: new Set<string>() } satisfies Holds,
-    unheld: {
-      accounts: new Set(ownAccountHeld ? [...others, accountId] : others),
-      orders: own.orders,
-    } satisfies Holds,
-  };
-}
 
 /** Per data type of the policy table: the account's records, what is overdue and what a hold keeps. */
 export async function accountDataTypeCounts(
@@ -64,31 +31,26 @@ export async function accountDataTypeCounts(
   /** When the account's own deletion (requested or scheduled) may run; null when none is open. */
   deletionAfter: string | null,
 ): Promise<AccountTypeCounts[]> {
-  const others = (
-    await db.selectFrom("seller_accounts").select("id").where("id", "!=", accountId).execute()
-  ).map((r) => r.id);
-  const holds = scopedHolds(others, await activeHolds(db, at), accountId);
-  const split = async (count: (h: Holds) => Promise<{ overdue: number }>) => {
-    const due = (await count(holds.due)).overdue;
-    const overdue = holds.ownAccountHeld || due === 0 ? 0 : (await count(holds.unheld)).overdue;
-    return { overdue, held: due - overdue };
-  };
+  // The same counters (and so the same "is it due" rule) as `retention status`, narrowed to this account:
+  // nothing of another account is read, and the cost follows this account's rows.
+  const all = await activeHolds(db, at);
+  const accountHeld = all.accounts.has(accountId);
+  const holds: Holds = { accounts: accountHeld ? new Set([accountId]) : new Set(), orders: all.orders };
   const out: AccountTypeCounts[] = [];
   for (const type of DATA_TYPES) {
     if (type === "buyer_pii") {
-      const records = await countRows(db, ACCOUNT_TABLE.buyer_pii, accountId);
-      out.push({ type, records, ...(await split((h) => countBuyerPii(db, at, h))) });
+      const { records, overdue, held } = await countBuyerPii(db, at, holds, accountId);
+      out.push({ type, records, overdue, held });
     } else if ((EXPIRING as readonly string[]).includes(type)) {
-      const t = type as ExpiringType;
-      const records = await countRows(db, ACCOUNT_TABLE[t], accountId);
-      out.push({ type, records, ...(await split((h) => countExpiring(db, t, at, h))) });
+      const counts = await countExpiring(db, type as ExpiringType, at, holds, accountId);
+      out.push({ type, records: counts.records, overdue: counts.overdue, held: counts.held });
     } else if (type === "account_and_contact_data") {
       const due = deletionAfter !== null && deletionAfter <= at.toISOString() ? 1 : 0;
-      const held = due === 1 && holds.ownAccountHeld ? 1 : 0;
+      const held = due === 1 && accountHeld ? 1 : 0;
       out.push({ type, records: 1, overdue: due - held, held });
-    } else if (type === "application_logs") {
-      out.push({ type, records: 0, overdue: 0, held: 0 });
     } else {
+      // Application logs go to standard output (never stored here); audit records are one log for the
+      // instance: neither has per-account figures.
       out.push({ type, records: null, overdue: null, held: null });
     }
   }
@@ -135,6 +97,8 @@ export async function scheduledAccountDeletion(
       graceDays,
       recorded: true,
     };
+  // An owner's deletion request replaces the schedule a revocation or closure would bring.
+  if (open?.kind === "request") return null;
   if (account.status !== "authorization_revoked" && account.status !== "closed") return null;
   return {
     reason: account.status === "closed" ? "closure" : "revocation",
@@ -170,27 +134,44 @@ export async function upcomingPiiPurges(
   }));
   if ((await activeHolds(db, now)).accounts.has(accountId)) return series;
   const day = sql<string>`substr(purge_after, 1, 10)`;
+  const heldOrders = (eb: ExpressionBuilder<DB, "order_buyer_pii">) =>
+    eb(
+      "order_buyer_pii.order_id",
+      "not in",
+      eb
+        .selectFrom("legal_holds")
+        .select("order_row_id")
+        .where("account_id", "=", accountId)
+        .where("order_row_id", "is not", null)
+        .where("released_at", "is", null)
+        .where((h) => h.or([h("expires_at", "is", null), h("expires_at", ">", at)])),
+    );
   const rows = await db
     .selectFrom("order_buyer_pii")
     .select([day.as("day"), (eb) => eb.fn.countAll<number>().as("n")])
     .where("account_id", "=", accountId)
     .where("purge_after", ">", at)
     .where("purge_after", "<", end)
-    .where((eb) =>
-      eb(
-        "order_id",
-        "not in",
-        eb
-          .selectFrom("legal_holds")
-          .select("order_row_id")
-          .where("account_id", "=", accountId)
-          .where("order_row_id", "is not", null)
-          .where("released_at", "is", null)
-          .where((h) => h.or([h("expires_at", "is", null), h("expires_at", ">", at)])),
-      ),
-    )
+    .where(heldOrders)
     .groupBy(day)
     .execute();
   const byDay = new Map(rows.map((r) => [r.day, Number(r.n)]));
+  // No delivery date: the purge takes the record UNDELIVERED_PII_DAYS after the latest ship date (else the
+  // purchase date), as buyer-pii-purge's dueAt says; few per account, so they are dated here.
+  const since = sql<string>`coalesce(orders.latest_ship_date, orders.purchase_date)`;
+  const undelivered = await db
+    .selectFrom("order_buyer_pii")
+    .innerJoin("orders", "orders.id", "order_buyer_pii.order_id")
+    .select(since.as("since"))
+    .where("order_buyer_pii.account_id", "=", accountId)
+    .where("order_buyer_pii.purge_after", "is", null)
+    .where(since, ">", daysBefore(now, UNDELIVERED_PII_DAYS))
+    .where(since, "<", daysBefore(new Date(end), UNDELIVERED_PII_DAYS))
+    .where(heldOrders)
+    .execute();
+  for (const r of undelivered) {
+    const due = daysAfter(r.since, UNDELIVERED_PII_DAYS).slice(0, 10);
+    byDay.set(due, (byDay.get(due) ?? 0) + 1);
+  }
   return series.map((s) => ({ day: s.day, count: byDay.get(s.day) ?? 0 }));
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type AuthWorld, type Browser, openAuthWorld } from "../../test/support/auth-world.js";
-import { delivered, storeOrders } from "../../test/support/retention.js";
+import { delivered, fbm, storeOrders } from "../../test/support/retention.js";
 import { STORES } from "../../test/support/stores.js";
 import { markAccountRevoked } from "../connect/connect-repo.js";
 import { MS } from "../platform/clock.js";
@@ -160,6 +160,80 @@ for (const target of STORES) {
         `/api/accounts/${w.a2}/retention`,
       );
       expect(typeOf(due, "account_and_contact_data")).toMatchObject({ overdue: 1, held: 0 });
+    });
+
+    it("counts only this account (a sibling's due and held data changes nothing) and dates undelivered purges", async () => {
+      const w = await openAuthWorld(target.name);
+      open.push(w);
+      const { db, fields, clock } = w.t;
+      const now = clock.now(); // 2026-11-28T12:00Z
+      await storeOrders(
+        db,
+        fields,
+        w.a1,
+        [delivered("111-0000002-0000001", "2026-11-20T08:00:00.000Z")],
+        now,
+      );
+      // No delivery reported: deleted 60 days after the latest ship date (2026-10-15 -> 2026-12-14).
+      await storeOrders(
+        db,
+        fields,
+        w.a1,
+        [fbm("111-0000002-0000002", { status: "UNSHIPPED", latestShipDate: "2026-10-15T10:00:00.000Z" })],
+        now,
+      );
+      const admin = await w.signIn(await w.person("admin", w.orgA, w.a1));
+      const read = async () => {
+        const res = await w.call({ method: "GET", url: `/api/accounts/${w.a1}/retention`, as: admin });
+        expect(res.statusCode, res.body).toBe(200);
+        return res.json() as Status;
+      };
+      const before = await read();
+      expect(typeOf(before, "buyer_pii")).toEqual({ type: "buyer_pii", records: 2, overdue: 0, held: 0 });
+      expect(countOn(before, "2026-12-20")).toBe(1);
+      expect(countOn(before, "2026-12-14")).toBe(1);
+      expect(typeOf(before, "application_logs")).toMatchObject({ records: null, overdue: null });
+
+      // The sibling account of the same organisation: overdue buyer data, some of it held, and old orders.
+      await storeOrders(
+        db,
+        fields,
+        w.a2,
+        [
+          delivered("111-0000003-0000001", "2026-09-01T08:00:00.000Z"),
+          delivered("111-0000003-0000002", "2026-09-02T08:00:00.000Z"),
+        ],
+        new Date("2026-09-05T00:00:00.000Z"),
+      );
+      const siblingAdmin = await w.signIn(await w.person("admin", w.orgA, w.a2));
+      const hold = await w.call({
+        method: "POST",
+        url: `/api/accounts/${w.a2}/legal-holds`,
+        as: siblingAdmin,
+        body: { reason: "audit", owner: "legal" },
+      });
+      expect(hold.statusCode).toBe(201);
+      const after = await read();
+      expect(after.dataTypes).toEqual(before.dataTypes);
+      expect(after.upcomingPurges).toEqual(before.upcomingPurges);
+    });
+
+    it("an owner's deletion request replaces the schedule a revocation would bring", async () => {
+      const w = await openAuthWorld(target.name);
+      open.push(w);
+      expect(await markAccountRevoked(w.t.db, w.a1, w.t.clock.now())).toBe(true);
+      const owner = await w.signIn(await w.person("owner", w.orgA, w.a1));
+      const requested = await w.call({
+        method: "POST",
+        url: `/api/accounts/${w.a1}/deletion-request`,
+        as: owner,
+      });
+      expect(requested.statusCode, requested.body).toBe(201);
+      const res = await w.call({ method: "GET", url: `/api/accounts/${w.a1}/retention`, as: owner });
+      expect(res.statusCode, res.body).toBe(200);
+      const status = res.json() as Status;
+      expect(status.deletionRequest?.status).toBe("scheduled");
+      expect(status.scheduledDeletion).toBeNull();
     });
   });
 }

@@ -11,6 +11,7 @@ import * as m0009 from "./0009-connect.js";
 import * as m0011 from "./0011-jobs.js";
 import * as m0012 from "./0012-retention.js";
 import * as m0013 from "./0013-incidents.js";
+import * as m0014 from "./0014-retention-indexes.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0011-jobs": m0011,
   "0012-retention": m0012,
   "0013-incidents": m0013,
+  "0014-retention-indexes": m0014,
 };
