@@ -102,22 +102,37 @@ export async function runOrdersBackfill(ctx: StreamContext): Promise<void> {
   ctx.progress("backfill", finished, current.windows);
 
   let failure: unknown = null;
+  const fail = (err: unknown) => {
+    // Windows in flight finish (their work is not wasted) but none is started after a failure; an
+    // account-wide stop also empties the queue at once.
+    failure ??= err;
+    if (err instanceof AppError && STOP_ALL.has(err.code)) pending.length = 0;
+  };
+  // Two stages: requesting and awaiting reports (bounded by reportConcurrency, paced by the limiter) and
+  // storing their documents (documentConcurrency). A ready report frees its slot at once, so the next
+  // window's createReport never waits behind a document being parsed.
+  const storing = gate(Math.max(1, ctx.tuning.documentConcurrency));
+  const stored: Promise<void>[] = [];
   const worker = async () => {
     for (let index = pending.shift(); index !== undefined; index = pending.shift()) {
       if (failure !== null) return;
       try {
-        await backfillWindow(ctx, current, index, cursors.get(index)?.reportId);
-        finished += 1;
-        ctx.progress("backfill", finished, current.windows);
+        const report = await readyReport(ctx, current, index, cursors.get(index)?.reportId);
+        stored.push(
+          storing(async () => {
+            if (failure !== null) return;
+            await storeWindow(ctx, current, index, report.reportDocumentId);
+            finished += 1;
+            ctx.progress("backfill", finished, current.windows);
+          }).catch(fail),
+        );
       } catch (err) {
-        // Windows in flight finish (their work is not wasted) but none is started after a failure; an
-        // account-wide stop also empties the queue at once.
-        failure ??= err;
-        if (err instanceof AppError && STOP_ALL.has(err.code)) pending.length = 0;
+        fail(err);
       }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, ctx.tuning.reportConcurrency) }, worker));
+  await Promise.all(stored);
   if (failure !== null) throw failure;
 
   await fetchOrderDetails(ctx, current);
@@ -127,12 +142,13 @@ export async function runOrdersBackfill(ctx: StreamContext): Promise<void> {
 
 const STOP_ALL = new Set(["SPAPI_AUTHORIZATION_REVOKED", "SYNC_ABORTED", "SPAPI_FEATURE_DISABLED"]);
 
-async function backfillWindow(
+/** The window's report, requested (or the one asked for before a restart) and awaited until it is done. */
+async function readyReport(
   ctx: StreamContext,
   plan: BackfillPlan,
   index: number,
   knownReportId: string | undefined,
-): Promise<void> {
+) {
   const stream = `${WINDOW_STREAM_PREFIX}${index}`;
   const { start, end } = windowOf(plan, index);
   const request = async () => {
@@ -179,12 +195,22 @@ async function backfillWindow(
   } else {
     report = await wait(await request());
   }
+  return report;
+}
 
+/** Stores the window's document and marks the window done. */
+async function storeWindow(
+  ctx: StreamContext,
+  plan: BackfillPlan,
+  index: number,
+  reportDocumentId: string,
+): Promise<void> {
+  const stream = `${WINDOW_STREAM_PREFIX}${index}`;
   // A document cut short is read once more from the start (idempotent upserts make the repeat harmless).
   for (let attempt = 1; ; attempt++) {
     checkAborted(ctx.signal);
     try {
-      await storeDocument(ctx, report.reportDocumentId);
+      await storeDocument(ctx, reportDocumentId);
       break;
     } catch (err) {
       const retryable = err instanceof AppError && RETRY_DOCUMENT.has(err.code);
@@ -225,4 +251,22 @@ async function storeDocument(ctx: StreamContext, reportDocumentId: string): Prom
   } finally {
     document.destroy();
   }
+}
+
+/** At most `n` of the tasks given to it run at once; the rest wait in order. */
+function gate(n: number) {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    // A finishing task hands its slot straight to the next waiter, so no newcomer can slip in between.
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active += 1;
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active -= 1;
+    }
+  };
 }

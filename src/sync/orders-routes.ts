@@ -45,13 +45,22 @@ const statusList = z
     return list;
   });
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
 const listQuery = z.object({
   status: statusList.optional(),
   channel: z.enum(FULFILLMENT_CHANNELS).optional(),
   from: instant.optional(),
   to: instant.optional(),
-  /** An order id or SKU prefix. */
-  search: z.string().trim().min(1).max(64).optional(),
+  /** An order id or SKU prefix. No control characters (PostgreSQL refuses NUL in text outright). */
+  search: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .refine((v) => !CONTROL.test(v), "must not contain control characters")
+    .optional(),
   limit: pageLimit(200, 50),
   cursor: z.string().max(200).optional(),
 });

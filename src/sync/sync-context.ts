@@ -28,10 +28,12 @@ export interface SyncTuning {
   /** Span of one order-tracking report (Amazon accepts up to 30 days for these reports). */
   windowMs: number;
   /**
-   * Reports in flight at once: the limiter paces the calls, this bounds open documents and memory. The
-   * default is createReport's burst, so every window's report is requested before the first one is read.
+   * Reports requested and awaited at once (the limiter paces the calls). The default is createReport's
+   * burst; a slot frees as soon as its report is ready, so requesting never waits for documents being read.
    */
   reportConcurrency: number;
+  /** Report documents downloaded and stored at once: bounds memory (storing is CPU-bound anyway). */
+  documentConcurrency: number;
   /** Orders per upsert transaction. */
   batchSize: number;
   /** How far an incremental run reaches back before its cursor, for late-visible updates. */
@@ -50,10 +52,12 @@ export const DEFAULT_TUNING: SyncTuning = {
   historyMs: 730 * MS.day,
   windowMs: 30 * MS.day,
   reportConcurrency: 15,
+  documentConcurrency: 3,
   batchSize: 500,
   overlapMs: 10 * MS.minute,
   endLagMs: 2 * MS.minute + 30 * MS.second,
-  reportPollMs: 30 * MS.second,
+  // 15 reports polled every 15 s stay within getReport's 2 per second; a ready report waits 7.5 s on average.
+  reportPollMs: 15 * MS.second,
   reportTimeoutMs: 2 * MS.hour,
   throttleRetries: 3,
 };

@@ -129,12 +129,13 @@ function boundToSignal(deps: SyncEngineDeps, signal: AbortSignal | undefined) {
 
 /**
  * The run's own signal, following the caller's. Every call, wait and request in flight listens on it: one per
- * backfill window in flight (reportConcurrency of them), more than Node's default limit of 10 warns about.
+ * report in flight and document being stored (reportConcurrency + documentConcurrency of them), more than
+ * Node's default limit of 10 warns about.
  */
 function followSignal(outer: AbortSignal | undefined, tuning: SyncTuning) {
   if (!outer) return { signal: undefined, release: () => {} };
   const inner = new AbortController();
-  setMaxListeners(tuning.reportConcurrency + 10, inner.signal);
+  setMaxListeners(tuning.reportConcurrency + tuning.documentConcurrency + 10, inner.signal);
   const forward = () => inner.abort(outer.reason);
   if (outer.aborted) forward();
   else outer.addEventListener("abort", forward, { once: true });

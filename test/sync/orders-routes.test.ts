@@ -84,6 +84,12 @@ for (const target of STORES) {
       expect(byId).toHaveLength(10);
       // "%" is matched literally, not as a wildcard.
       expect((await get(`${base}/orders?search=%25`, as.viewer)).json().orders).toEqual([]);
+      // A NUL (which PostgreSQL refuses in any text) or another control character is bad input, not a 500.
+      for (const bad of ["%00", "MUG%00", "a%1Fb"]) {
+        const refused = await get(`${base}/orders?search=${bad}`, as.viewer);
+        expect(refused.statusCode, bad).toBe(400);
+        expect(refused.json().error.code).toBe("VALIDATION_FAILED");
+      }
 
       const seen: string[] = [];
       let cursor: string | null = null;
