@@ -64,6 +64,18 @@ describe("HTTP basics", () => {
     expect(String(res.headers["x-request-id"])).toMatch(/^req_[A-Za-z0-9_-]{12}$/);
   });
 
+  it("sends the security headers on authentication refusals too", async () => {
+    const { app } = await start();
+    for (const headers of [{}, { authorization: "Bearer spt_malformed" }]) {
+      const res = await app.inject({ method: "GET", url: "/api/accounts/acc_1/members", headers });
+      expect(res.statusCode).toBe(401);
+      expect(res.headers["strict-transport-security"]).toBe("max-age=63072000; includeSubDomains");
+      expect(String(res.headers["content-security-policy"])).toContain("frame-ancestors 'none'");
+      expect(res.headers["x-frame-options"]).toBe("DENY");
+      expect(res.headers["cache-control"]).toBe("no-store");
+    }
+  });
+
   it("ignores a client-supplied request id", async () => {
     const { app } = await start();
     const res = await app.inject({

@@ -115,6 +115,9 @@ export async function buildApp(deps: AppDeps) {
     done();
   });
 
+  // Before authentication, so its refusals (401, 403, 404) carry HSTS, CSP and the rest like any answer.
+  await registerSecurityHeaders(app);
+
   // Before any route: from here on a route without an access declaration fails start-up.
   const { identity } = deps;
   const db = deps.database.db;
@@ -133,7 +136,6 @@ export async function buildApp(deps: AppDeps) {
   // The route table with each route's declaration (tests generate their access checks from it).
   const declaredRoutes = recordRoutes(app);
 
-  await registerSecurityHeaders(app);
   await registerOpenApi(app, deps.version);
 
   openApiRoute(app);

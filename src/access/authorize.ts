@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { type Kysely, sql } from "kysely";
 import type { AuditSink } from "../audit/audit-sink.js";
 import type { DB } from "../db/schema.js";
 import { AppError, type ErrorCode } from "../platform/errors.js";
@@ -58,24 +58,18 @@ interface AccessFacts {
 /**
  * The user, the account's owner and the user's role on it in one round trip (it was three): read fresh on
  * every call, never cached, so a disabled user or a removed role is refused on the very next request.
+ * Plain SQL rather than the query builder: it runs on every authorized request, and building and compiling
+ * the two-join query cost about as much as running it.
  */
 async function accessFacts(db: Kysely<DB>, userId: string, accountId: string): Promise<AccessFacts | null> {
-  const row = await db
-    .selectFrom("users")
-    .leftJoin("seller_accounts", (join) => join.on("seller_accounts.id", "=", accountId))
-    .leftJoin("memberships", (join) =>
-      join.onRef("memberships.user_id", "=", "users.id").on("memberships.seller_account_id", "=", accountId),
-    )
-    .select([
-      "users.id as userId",
-      "users.status as status",
-      "users.organisation_id as organisationId",
-      "seller_accounts.organisation_id as accountOrganisationId",
-      "memberships.role as role",
-    ])
-    .where("users.id", "=", userId)
-    .executeTakeFirst();
-  return row ?? null;
+  const { rows } = await sql<AccessFacts>`
+    SELECT u.id AS "userId", u.status AS "status", u.organisation_id AS "organisationId",
+      a.organisation_id AS "accountOrganisationId", m.role AS "role"
+    FROM users u
+    LEFT JOIN seller_accounts a ON a.id = ${accountId}
+    LEFT JOIN memberships m ON m.user_id = u.id AND m.seller_account_id = ${accountId}
+    WHERE u.id = ${userId}`.execute(db);
+  return rows[0] ?? null;
 }
 
 class Denied extends Error {

@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { masterKeyFromBytes } from "../crypto/master-key.js";
@@ -7,6 +7,7 @@ import {
   type ChainedFields,
   canonicalJson,
   entryHash,
+  entryHashBody,
   GENESIS_HASH,
   signatureProblem,
 } from "./audit-chain.js";
@@ -51,6 +52,27 @@ describe("audit chain primitives", () => {
         const changed = { ...e, [key]: e[key] === "x" ? "y" : "x" };
         expect(entryHash(changed)).not.toBe(entryHash(e));
         expect(entryHash({ ...e })).toBe(entryHash(e));
+      }),
+    );
+  });
+
+  it("hashes the canonical JSON of the entry, byte for byte", () => {
+    fc.assert(
+      fc.property(fields, (e) => {
+        const canonical = canonicalJson({
+          v: 1,
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          outcome: e.outcome,
+          target: e.target,
+          requestId: e.request_id,
+          reason: e.reason,
+          prevHash: e.prev_hash,
+        });
+        expect(entryHashBody(e)).toBe(canonical);
+        expect(entryHash(e)).toBe(createHash("sha256").update(canonical, "utf8").digest("hex"));
       }),
     );
   });

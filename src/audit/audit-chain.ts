@@ -30,6 +30,40 @@ export interface ChainedFields {
   prev_hash: string;
 }
 
+/** The canonical JSON an entry's hash covers (entryHash hashes exactly these bytes). */
+export function entryHashBody(e: ChainedFields): string {
+  const fields = [e.id, e.at, e.actor, e.action, e.outcome, e.target, e.request_id, e.reason, e.prev_hash];
+  if (!fields.every((f) => typeof f === "string" || f === null)) {
+    return canonicalJson({
+      v: 1,
+      id: e.id,
+      at: e.at,
+      actor: e.actor,
+      action: e.action,
+      outcome: e.outcome,
+      target: e.target,
+      requestId: e.request_id,
+      reason: e.reason,
+      prevHash: e.prev_hash,
+    });
+  }
+  // Every value is a string or null, so JSON.stringify of the keys already in sorted order is the same
+  // byte string canonicalJson builds (it sorts the keys and stringifies each value the same way) without
+  // the sort and the intermediate arrays: this runs once per entry on every audited request.
+  return JSON.stringify({
+    action: e.action,
+    actor: e.actor,
+    at: e.at,
+    id: e.id,
+    outcome: e.outcome,
+    prevHash: e.prev_hash,
+    reason: e.reason,
+    requestId: e.request_id,
+    target: e.target,
+    v: 1,
+  });
+}
+
 /**
  * SHA-256 over the canonical JSON of the entry and its predecessor's hash. seq is deliberately not hashed:
  * an entry's position is fixed by the chain itself (each entry names its predecessor), checked to be
@@ -37,19 +71,7 @@ export interface ChainedFields {
  * hash). Leaving it out lets verification tell an entry moved intact (reordered) from one edited (altered).
  */
 export function entryHash(e: ChainedFields): string {
-  const body = canonicalJson({
-    v: 1,
-    id: e.id,
-    at: e.at,
-    actor: e.actor,
-    action: e.action,
-    outcome: e.outcome,
-    target: e.target,
-    requestId: e.request_id,
-    reason: e.reason,
-    prevHash: e.prev_hash,
-  });
-  return createHash("sha256").update(body, "utf8").digest("hex");
+  return createHash("sha256").update(entryHashBody(e), "utf8").digest("hex");
 }
 
 /** What a checkpoint or anchor row signs. */

@@ -4,7 +4,6 @@ import type { Database } from "../db/database.js";
 import type { DB } from "../db/schema.js";
 import { type Clock, MS } from "../platform/clock.js";
 import { AppError, isAppError } from "../platform/errors.js";
-import { newId } from "../platform/ids.js";
 import type { Logger } from "../platform/logger.js";
 import { currentRequestId } from "../platform/request-context.js";
 import { type AuditSigner, auditSigner, canonicalJson } from "./audit-chain.js";
@@ -18,6 +17,7 @@ import {
   withAppendLock,
 } from "./audit-repo.js";
 import type { AuditEvent, AuditSink } from "./audit-sink.js";
+import { newEntryId } from "./entry-id.js";
 
 export interface CheckpointPolicy {
   /** Sign the head once this many entries follow the last checkpoint. */
@@ -69,7 +69,7 @@ export function toNewEntry(event: AuditEvent, now: Date): NewEntry {
   if (event.requestId !== undefined && !REQUEST_ID.test(event.requestId))
     throw invalid("requestId is not a request id");
   return {
-    id: newId(),
+    id: newEntryId(now),
     at: now.toISOString(),
     actor: boundedText(event.actor, 200, "actor"),
     action: event.action,

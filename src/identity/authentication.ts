@@ -11,7 +11,6 @@ import { type Clock, MS } from "../platform/clock.js";
 import { AppError } from "../platform/errors.js";
 import type { ApiTokenInfo, ApiTokens } from "./api-tokens.js";
 import { PASSWORD_POLICY } from "./password-policy.js";
-import { readPasswordRow } from "./passwords.js";
 import type { Session, Sessions } from "./sessions.js";
 
 /** `__Host-`: the browser only accepts it Secure, Path=/ and without Domain, so no subdomain can plant one. */
@@ -73,9 +72,16 @@ export const PASSWORD_CHANGE_ROUTES: ReadonlySet<string> = new Set([
   "POST /api/auth/sign-out-everywhere",
 ]);
 
-/** Past the maximum age or reset by an admin: nothing but the change until it is made. */
+/**
+ * Past the maximum age or reset by an admin: nothing but the change until it is made. Read on every
+ * session request, so only the two columns it needs (never the password hash).
+ */
 export async function passwordChangeDue(db: Kysely<DB>, clock: Clock, userId: string): Promise<boolean> {
-  const row = await readPasswordRow(db, userId);
+  const row = await db
+    .selectFrom("user_passwords")
+    .select(["must_change", "changed_at"])
+    .where("user_id", "=", userId)
+    .executeTakeFirst();
   if (!row) return false;
   return (
     row.must_change === 1 || clock.now().getTime() - Date.parse(row.changed_at) >= PASSWORD_POLICY.maxAgeMs
