@@ -34,7 +34,7 @@ export function inSnapshot<T>(
   run: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<T> {
   // SQLite (WAL): a deferred transaction's first read pins the snapshot until commit, writers carry on.
-  if (kind === "sqlite") return db.transaction().execute(run);
+  if (kind === "sqlite") return db.transaction().setAccessMode("read only").execute(run);
   return db.transaction().setIsolationLevel("repeatable read").setAccessMode("read only").execute(run);
 }
 

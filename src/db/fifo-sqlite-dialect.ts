@@ -1,4 +1,10 @@
-import { type DatabaseConnection, type Driver, SqliteDialect, type SqliteDialectConfig } from "kysely";
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  SqliteDialect,
+  type SqliteDialectConfig,
+} from "kysely";
 
 /**
  * Kysely's SQLite driver guards its one connection with a mutex whose every release wakes every waiter
@@ -34,7 +40,17 @@ class FifoDriver implements Driver {
     else this.#held = false;
   }
 
-  beginTransaction: Driver["beginTransaction"] = (c, s) => this.#inner.beginTransaction(c, s);
+  /**
+   * Write transactions begin IMMEDIATE: they take SQLite's write lock up front (waiting busy_timeout for it).
+   * A deferred BEGIN that reads first and writes later fails at once with "database is locked" when another
+   * process (a CLI command next to the server) committed in between, since its snapshot can no longer be
+   * upgraded and the busy handler is not consulted. Read-only transactions stay deferred: a consistent
+   * read (a backup) must not hold other processes' writers off.
+   */
+  beginTransaction: Driver["beginTransaction"] = async (c, s) => {
+    if (s.accessMode === "read only") return this.#inner.beginTransaction(c, s);
+    await c.executeQuery(CompiledQuery.raw("begin immediate"));
+  };
   commitTransaction: Driver["commitTransaction"] = (c) => this.#inner.commitTransaction(c);
   rollbackTransaction: Driver["rollbackTransaction"] = (c) => this.#inner.rollbackTransaction(c);
   savepoint: NonNullable<Driver["savepoint"]> = (c, n, q) => this.#call("savepoint", c, n, q);
