@@ -12,6 +12,7 @@ import * as m0011 from "./0011-jobs.js";
 import * as m0012 from "./0012-retention.js";
 import * as m0013 from "./0013-incidents.js";
 import * as m0014 from "./0014-retention-indexes.js";
+import * as m0015 from "./0015-orders-write-path.js";
 
 /** One ordered set of migrations for both stores; names sort in the order they must run. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   "0012-retention": m0012,
   "0013-incidents": m0013,
   "0014-retention-indexes": m0014,
+  "0015-orders-write-path": m0015,
 };
