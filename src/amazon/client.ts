@@ -35,7 +35,7 @@ export interface SpApiClientDeps {
   overrides: EndpointOverrides;
   accounts: { profile(accountId: string): Promise<AccountProfile> };
   lwa: Pick<LwaClient, "accessToken" | "grantlessToken" | "invalidate" | "invalidateGrantless">;
-  limiter: Pick<RateLimiter, "acquire" | "adopt" | "throttled">;
+  limiter: Pick<RateLimiter, "acquire" | "adopt" | "throttled" | "observeLatency">;
   transport: HttpTransport;
   audit: AuditSink;
   clock: Clock;
@@ -153,7 +153,9 @@ export function createSpApiClient(deps: SpApiClientDeps) {
     let status: number;
     let body: string;
     try {
+      const sentAt = clock.now().getTime();
       const res = await transport.send({ method: request.method, url, headers, body: payload, signal });
+      limiter.observeLatency(clock.now().getTime() - sentAt);
       status = res.status;
       await limiter.adopt(owner, request.operation, headerValue(res.headers, "x-amzn-ratelimit-limit"));
       body = await readBody(res.body);

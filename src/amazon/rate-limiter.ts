@@ -167,6 +167,22 @@ export interface RateLimiterDeps {
 export const DEFAULT_MAX_WAIT_MS = 30 * MS.minute;
 export const DEFAULT_MARGIN_MS = 100;
 /**
+ * Our bucket starts refilling when we take its first token, Amazon's when that request arrives: one trip
+ * later. So our slots may lead Amazon's by up to a trip, and a request sent on its slot can find Amazon's
+ * bucket a hair short (a 429 costs the caller a whole slot: a minute for createReport). The margin therefore
+ * follows the longest recent round trip, decaying by this factor per observed call, never below marginMs.
+ */
+export const LATENCY_DECAY = 0.9;
+/**
+ * The latency part of the margin stays within this share of the bucket's interval (1 / rate): a request held
+ * back lets Amazon's bucket fill while ours counts the token as taken, and near a full bucket that fill is
+ * lost to the cap. A tenth of a token at most keeps fast buckets on the fixed margin and still covers trips of
+ * whole seconds for the slow ones where a lost slot hurts.
+ */
+export const LATENCY_MARGIN_SHARE = 0.1;
+/** A stalled connection must not stretch every slot: the latency margin stops here. */
+export const MAX_LATENCY_MARGIN_MS = 5 * MS.second;
+/**
  * A bucket of burst 1 is full at every slot, so Amazon refills it from each request's arrival: a request that
  * arrives late (network jitter) pushes the next slot back, which our schedule cannot see. Such buckets are
  * run this much slower per token (about 2% of getCompetitiveSummary's 30 s) instead of drawing 429s.
@@ -193,6 +209,9 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     return { rate: schedulingRate(plan.rate, plan.burst), burst: plan.burst };
   };
   const known = new Map<string, number>();
+  let latencyMs = 0;
+  const margin = (rate: number) =>
+    Math.max(marginMs, Math.min(latencyMs, MAX_LATENCY_MARGIN_MS, (LATENCY_MARGIN_SHARE * 1000) / rate));
 
   return {
     /**
@@ -207,7 +226,7 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       // ahead, refills count from its later time and we lose a little, never gain.
       const { tokens, rate } = await store.reserve(key, planOf(operation), clock.now().getTime());
       if (tokens >= 0) return 0;
-      const waitMs = Math.ceil((-tokens / rate) * 1000) + marginMs;
+      const waitMs = Math.ceil((-tokens / rate) * 1000 + margin(rate));
       if (waitMs > maxWaitMs) {
         await store.refund(key);
         throw new AppError("SPAPI_THROTTLED", "The SP-API rate limit leaves no slot soon enough.", {
@@ -236,6 +255,17 @@ export function createRateLimiter(deps: RateLimiterDeps) {
       known.set(key, rate);
       const plan = planOf(operation);
       await store.setRate(key, plan, schedulingRate(rate, plan.burst), clock.now().getTime());
+    },
+
+    /** How long a call took from sending to Amazon's answer, in the limiter's clock. */
+    observeLatency(ms: number): void {
+      if (!Number.isFinite(ms) || ms < 0) return;
+      latencyMs = Math.max(ms, latencyMs * LATENCY_DECAY);
+    },
+
+    /** The extra wait added now to a delayed slot of a bucket refilling at `rate` per second (diagnostics, tests). */
+    currentMarginMs(rate: number): number {
+      return margin(rate);
     },
 
     async throttled(owner: string, operation: SpApiOperation): Promise<void> {

@@ -52,7 +52,7 @@ describe("SQLite statement cache", () => {
 
   it("evicts the least recently used text beyond its size", () => {
     const c = counted();
-    const cache = cachingStatements(c.source, 2);
+    const cache = cachingStatements(c.source, { entries: 2 });
     cache.prepare("SELECT 1");
     cache.prepare("SELECT 2");
     cache.prepare("SELECT 1"); // now SELECT 2 is the oldest
@@ -60,6 +60,33 @@ describe("SQLite statement cache", () => {
     cache.prepare("SELECT 1");
     cache.prepare("SELECT 2");
     expect(c.prepared).toEqual(["SELECT 1", "SELECT 2", "SELECT 3", "SELECT 2"]);
+  });
+
+  it("evicts the least recently used texts beyond its budget of SQL characters", () => {
+    const c = counted();
+    // Each text is 40 characters; the budget holds two of them.
+    const text = (n: number) => `SELECT ${n} AS v /*${"x".repeat(40 - 17 - String(n).length)}*/`;
+    expect(text(1)).toHaveLength(40);
+    const cache = cachingStatements(c.source, { chars: 80 });
+    cache.prepare(text(1));
+    cache.prepare(text(2));
+    cache.prepare(text(1)); // text(2) is now the oldest
+    cache.prepare(text(3)); // 120 characters: text(2) goes
+    cache.prepare(text(1));
+    cache.prepare(text(3));
+    cache.prepare(text(2));
+    expect(c.prepared).toEqual([text(1), text(2), text(3), text(2)]);
+  });
+
+  it("never keeps a statement longer than the per-statement bound, and still runs it", () => {
+    const c = counted();
+    const cache = cachingStatements(c.source, { maxStatementChars: 30 });
+    const long = `SELECT 7 AS v /*${"y".repeat(20)}*/`;
+    expect(cache.prepare(long).all([])).toEqual([{ v: 7 }]);
+    expect(cache.prepare(long).all([])).toEqual([{ v: 7 }]);
+    cache.prepare("SELECT 1");
+    cache.prepare("SELECT 1");
+    expect(c.prepared).toEqual([long, long, "SELECT 1"]);
   });
 
   it("hands out a fresh statement while the cached one is still being iterated", () => {
