@@ -253,7 +253,9 @@ async function measure(progress: Progress): Promise<SuiteOutput> {
     const two: Round[] = [];
     for (let round = 1; round <= CONFIG.rounds; round++) {
       two.push(await twoProcessRound(adminUrl));
-      progress(`two processes, round ${round}: ${two.at(-1)?.achievedRate.toFixed(3)} req/s`);
+      progress(
+        `two processes, round ${round}: ${two.at(-1)?.achievedRate.toFixed(3)} req/s (${((two.at(-1)?.throttledShare ?? 0) * 100).toFixed(2)}% 429)`,
+      );
     }
     measurements.twoProcessAchievedRate = measurement(
       "req/s",

@@ -53,6 +53,52 @@ function recordingLimiter(store: BucketStore, clock: ManualClock, plan: UsagePla
   };
 }
 
+/** The real store, answering `delayMs` of the clock after it was asked (a queue for the row, a cold pool). */
+function answeringLate(store: BucketStore, clock: ManualClock, delayMs: number): BucketStore {
+  return {
+    ...store,
+    async reserve(key, plan, nowMs) {
+      const reservation = await store.reserve(key, plan, nowMs);
+      clock.advance(delayMs);
+      return reservation;
+    },
+  };
+}
+
+/**
+ * Five callers reserve at the same instant; the store answers each 10 ms after the previous one, as a row lock
+ * queue does. Their slots stay 1 / rate apart from the bucket's time, whatever the queue: counted from the
+ * answers instead, each slot slid back by its place in the queue, onto the slots of later reservations.
+ */
+async function expectSlotsFromTheBucketsTime(store: BucketStore): Promise<void> {
+  const clock = new ManualClock();
+  const wakes: number[] = [];
+  const limiter = createRateLimiter({
+    store: answeringLate(store, clock, 10),
+    clock,
+    sleep: async (ms) => void wakes.push(clock.now().getTime() + ms),
+    plans: { getOrder: { rate: 10, burst: 2 } },
+  });
+  const t0 = clock.now().getTime();
+  const waits = await Promise.all(Array.from({ length: 5 }, () => limiter.acquire("acct-1", "getOrder")));
+  expect(waits.filter((w) => w === 0)).toHaveLength(2);
+  // Slots at 100, 200 and 300 ms of the bucket's time, each plus the margin; none later.
+  expect(wakes.map((w) => w - t0).sort((a, b) => a - b)).toEqual(
+    [100, 200, 300].map((ms) => ms + DEFAULT_MARGIN_MS),
+  );
+  // An answer that comes after the slot and its margin goes at once.
+  clock.advance(10_000);
+  const drained = Array.from({ length: 3 }, () => limiter.acquire("acct-1", "getOrder"));
+  await Promise.all(drained);
+  const late = createRateLimiter({
+    store: answeringLate(store, clock, 5_000),
+    clock,
+    sleep: async () => undefined,
+    plans: { getOrder: { rate: 10, burst: 2 } },
+  });
+  expect(await late.acquire("acct-1", "getOrder")).toBe(0);
+}
+
 describe("in-process buckets", () => {
   it("never grant more than burst + rate x elapsed, whatever the arrival pattern", async () => {
     await fc.assert(
@@ -76,6 +122,10 @@ describe("in-process buckets", () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it("counts a slot from the bucket's time, not from when the store answered", async () => {
+    await expectSlotsFromTheBucketsTime(memoryBucketStore());
   });
 
   it("lets the burst through at once, then spaces callers 1 / rate apart", async () => {
@@ -227,6 +277,11 @@ for (const target of STORES) {
       }
       // Measured on the clock that runs ahead (Amazon's may be either): never early.
       expectWithinBucket(grants, plan);
+    });
+
+    it("counts a slot from the shared row's time, not from when the database answered", async () => {
+      const [first] = await twoConnections();
+      await expectSlotsFromTheBucketsTime(sqlBucketStore(first.db, first.kind));
     });
 
     it("adopts a new rate and drains on 429 in the shared row", async () => {

@@ -13,14 +13,23 @@ import { type SpApiOperation, type UsagePlan, usagePlan } from "./usage-plans.js
  * line up in the order they reserved and none of them polls. Rates are per second of the injected clock.
  */
 export interface BucketStore {
-  /** Takes one token; returns the balance after taking it (negative: a future slot) and the bucket's rate. */
-  reserve(key: string, plan: UsagePlan, nowMs: number): Promise<{ tokens: number; rate: number }>;
+  /**
+   * Takes one token; returns the balance after taking it (negative: a future slot), the bucket's rate, and the
+   * bucket's time that balance holds at (`nowMs`, or a later time another process already counted up to).
+   */
+  reserve(key: string, plan: UsagePlan, nowMs: number): Promise<Reservation>;
   /** Gives a reserved token back (the caller decided not to wait). */
   refund(key: string): Promise<void>;
   /** Adopts the rate Amazon reports in x-amzn-RateLimit-Limit. */
   setRate(key: string, plan: UsagePlan, rate: number, nowMs: number): Promise<void>;
   /** Amazon answered 429: its bucket is empty, so ours holds no spare tokens either. */
   drain(key: string): Promise<void>;
+}
+
+export interface Reservation {
+  tokens: number;
+  rate: number;
+  atMs: number;
 }
 
 interface MemoryBucket {
@@ -52,7 +61,7 @@ export function memoryBucketStore(): BucketStore {
     async reserve(key, plan, nowMs) {
       const bucket = get(key, plan, nowMs);
       bucket.tokens -= 1;
-      return { tokens: bucket.tokens, rate: bucket.rate };
+      return { tokens: bucket.tokens, rate: bucket.rate, atMs: bucket.updatedMs };
     },
     async refund(key) {
       const bucket = buckets.get(key);
@@ -114,9 +123,9 @@ export function sqlBucketStore(db: Kysely<DB>, kind: StoreKind): BucketStore {
             updated_ms: greatest(sql`spapi_rate_buckets.updated_ms`, ms(nowMs)) as RawBuilder<number>,
           }),
         )
-        .returning(["tokens", "rate"])
+        .returning(["tokens", "rate", "updated_ms"])
         .executeTakeFirstOrThrow();
-      return { tokens: Number(row.tokens), rate: Number(row.rate) };
+      return { tokens: Number(row.tokens), rate: Number(row.rate), atMs: Number(row.updated_ms) };
     },
     async refund(key) {
       await db
@@ -222,11 +231,14 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     async acquire(owner: string, operation: SpApiOperation, signal?: AbortSignal): Promise<number> {
       throwIfAborted(signal);
       const key = bucketKey(owner, operation);
-      // The wait runs from when the row answered, so never before the slot; if another process's clock runs
-      // ahead, refills count from its later time and we lose a little, never gain.
-      const { tokens, rate } = await store.reserve(key, planOf(operation), clock.now().getTime());
+      const { tokens, rate, atMs } = await store.reserve(key, planOf(operation), clock.now().getTime());
       if (tokens >= 0) return 0;
-      const waitMs = Math.ceil((-tokens / rate) * 1000 + margin(rate));
+      // The slot is where the bucket's own time reaches a whole token again, however long the store took to
+      // answer: counting the wait from the answer instead put callers that queued for the row (a cold pool, a
+      // busy database) behind the slots of callers that reserved after them, and the two crowds met at Amazon
+      // as a burst. A store clock ahead of ours (another process) only makes us wait longer, never less.
+      const slotMs = atMs + (-tokens / rate) * 1000;
+      const waitMs = Math.max(0, Math.ceil(slotMs + margin(rate) - clock.now().getTime()));
       if (waitMs > maxWaitMs) {
         await store.refund(key);
         throw new AppError("SPAPI_THROTTLED", "The SP-API rate limit leaves no slot soon enough.", {
