@@ -13,6 +13,8 @@ import {
   bucketKey,
   createRateLimiter,
   DEFAULT_MARGIN_MS,
+  LATE_SLOT_RETRIES,
+  lateSlotLimitMs,
   memoryBucketStore,
   sqlBucketStore,
 } from "./rate-limiter.js";
@@ -126,6 +128,52 @@ describe("in-process buckets", () => {
 
   it("counts a slot from the bucket's time, not from when the store answered", async () => {
     await expectSlotsFromTheBucketsTime(memoryBucketStore());
+  });
+
+  it("a caller woken too late for its slot takes a new one instead of joining the crowd", async () => {
+    const plan = { rate: 1, burst: 5 };
+    // (5 - 1) / 2 tokens at 1/s: 2 s; a stall shorter than that sends on the old slot.
+    expect(lateSlotLimitMs(plan.rate, plan.burst)).toBe(2_000);
+    /** Our process stalls `stallMs` past every timer; meanwhile another process reserves `crowd` slots. */
+    const run = async (stallMs: number, crowd: number) => {
+      const clock = new ManualClock();
+      const inner = memoryBucketStore();
+      let ours = 0;
+      const other = createRateLimiter({
+        store: inner,
+        clock,
+        sleep: async () => undefined,
+        plans: { getOrder: plan },
+      });
+      const limiter = createRateLimiter({
+        store: {
+          ...inner,
+          reserve: (...args) => {
+            ours += 1;
+            return inner.reserve(...args);
+          },
+        },
+        clock,
+        sleep: async (ms) => {
+          clock.advance(ms + stallMs);
+          for (let i = 0; i < crowd; i++) await other.acquire("acct-1", "getOrder");
+        },
+        plans: { getOrder: plan },
+      });
+      // The other process's queue: ten slots ahead of ours.
+      for (let i = 0; i < plan.burst + 10; i++) await other.acquire("acct-1", "getOrder");
+      const waited = await limiter.acquire("acct-1", "getOrder");
+      return { reservations: ours, waited };
+    };
+    expect(await run(1_900, 0)).toEqual({ reservations: 1, waited: 11_000 + DEFAULT_MARGIN_MS });
+    // 2.5 s late: it reserves again, and the bucket, which nobody else drew on meanwhile, has a token now.
+    expect(await run(2_500, 0)).toEqual({ reservations: 2, waited: 11_000 + DEFAULT_MARGIN_MS });
+    // The other process goes on during each stall: each new slot is behind the 20 it took meanwhile (18.4 s
+    // away), and a process that keeps stalling still sends after LATE_SLOT_RETRIES new slots.
+    expect(await run(2_500, 20)).toEqual({
+      reservations: 1 + LATE_SLOT_RETRIES,
+      waited: 11_100 + 18_500 + 18_500,
+    });
   });
 
   it("lets the burst through at once, then spaces callers 1 / rate apart", async () => {
