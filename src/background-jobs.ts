@@ -83,17 +83,18 @@ export const DETECTION_EVERY_MS = MS.minute;
 export async function scheduleMaintenanceJobs(
   runner: JobRunner,
   work: {
-    retention: { run(options?: { actor?: string }): Promise<unknown> };
-    incidents: { runDetection(): Promise<unknown> };
+    retention: { run(options?: { actor?: string; signal?: AbortSignal }): Promise<unknown> };
+    incidents: { runDetection(options?: { signal?: AbortSignal }): Promise<unknown> };
   },
 ): Promise<void> {
-  runner.register(MAINTENANCE_JOB.retention, async () => {
-    await work.retention.run({ actor: "system:retention-job" });
+  // Both stop between batches on shutdown and are queued again (the runner does that for an aborted job).
+  runner.register(MAINTENANCE_JOB.retention, async ({ signal }) => {
+    await work.retention.run({ actor: "system:retention-job", signal });
   });
   runner.register(
     MAINTENANCE_JOB.incidents,
-    async () => {
-      await work.incidents.runDetection();
+    async ({ signal }) => {
+      await work.incidents.runDetection({ signal });
     },
     { maxAttempts: 2, timeoutMs: 10 * MS.minute },
   );

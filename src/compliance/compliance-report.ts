@@ -104,6 +104,9 @@ async function retentionControl(deps: ComplianceDeps, at: Date): Promise<Control
   } else if (status.lastRun.status === "failed") {
     statuses.push("warning");
     notes.push("last retention run failed");
+  } else if (status.lastRun.status === "interrupted") {
+    // A shutdown mid-run: what it deleted stays deleted, and overdue records (above) show what is left.
+    notes.push("last retention run was interrupted by a shutdown; the next run completes it");
   }
   return {
     id: "retention.policy",

@@ -504,7 +504,8 @@ export interface RetentionRunsTable {
   started_at: string;
   finished_at: string | null;
   policy_version: string;
-  status: "running" | "completed" | "failed";
+  /** interrupted: stopped between batches (shutdown); the next run finishes the work. */
+  status: "running" | "completed" | "failed" | "interrupted";
   receipt: string | null;
   receipt_hash: string | null;
 }

@@ -74,13 +74,16 @@ export function createDetector(deps: DetectorDeps) {
   const config: RuleConfig = { ...DEFAULT_RULE_CONFIG, ...deps.rules };
   const verifyEveryMs = deps.verifyEveryMs ?? MS.hour;
 
-  async function runDetection(options: { at?: Date } = {}): Promise<DetectionRun> {
+  async function runDetection(options: { at?: Date; signal?: AbortSignal } = {}): Promise<DetectionRun> {
+    const { signal } = options;
     // `at` runs the job as of another time (CLI --at, tests); otherwise the injected clock.
     const now = options.at ?? deps.clock.now();
     const from = await repo.readDetectorState(deps.db);
     const inputs: DetectionInput[] = [];
     let cursor = from.cursorSeq;
     while (inputs.length < MAX_ENTRIES_PER_RUN) {
+      // Nothing is saved before the findings: an abort while reading leaves the cursor where it was.
+      signal?.throwIfAborted();
       const page = await readAuditEntries(deps.db, { afterSeq: cursor, limit: PAGE });
       for (const entry of page) inputs.push({ kind: "entry", entry });
       if (page.length === 0) break;
@@ -91,6 +94,7 @@ export function createDetector(deps: DetectorDeps) {
 
     let verifiedAt = from.verifiedAt;
     const verifyDue = verifiedAt === null || now.getTime() - Date.parse(verifiedAt) >= verifyEveryMs;
+    signal?.throwIfAborted();
     if (verifyDue) {
       const result = await verifyAuditLog(deps.db, {
         ...(deps.trustedPublicKeys ? { trustedPublicKeys: deps.trustedPublicKeys } : {}),
@@ -102,6 +106,8 @@ export function createDetector(deps: DetectorDeps) {
       inputs.push({ kind: "throttle", at: now.toISOString(), counters: await deps.throttleCounters() });
     }
 
+    // From here on the run opens incidents and moves the cursor: it finishes (a bounded amount of work).
+    signal?.throwIfAborted();
     const privileged = await privilegedUsers(deps.db);
     const { states, findings } = evaluateRules(from.states, inputs, {
       config,

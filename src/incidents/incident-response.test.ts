@@ -313,6 +313,22 @@ for (const target of STORES) {
       expect((await response.runDetection()).opened).toHaveLength(1);
     });
 
+    it("an aborted detection run (shutdown) opens nothing and leaves the cursor for the next run", async () => {
+      const t = await openTestAuditLog(target.name);
+      cleanups.push(async () => {
+        await t.log.close();
+        await t.dispose();
+      });
+      const { response, reveal } = await world(t);
+      for (const order of ["o-1", "o-2", "o-3"]) await reveal(order);
+      const stop = new Error("shutting down");
+      await expect(response.runDetection({ signal: AbortSignal.abort(stop) })).rejects.toBe(stop);
+      expect(await response.incidents.list()).toEqual([]);
+      const next = await response.runDetection();
+      expect(next.entries).toBe(3);
+      expect(next.opened).toHaveLength(1);
+    });
+
     it("reads the sync throttle counters each run and opens an incident on sustained growth", async () => {
       const t = await openTestAuditLog(target.name);
       cleanups.push(async () => {

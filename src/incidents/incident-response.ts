@@ -53,7 +53,7 @@ export interface IncidentResponseDeps {
 export interface IncidentResponse {
   incidents: IncidentService;
   /** The detection job: run it periodically (e.g. every minute); `at` runs it as of another time. */
-  runDetection(options?: { at?: Date }): Promise<DetectionRun>;
+  runDetection(options?: { at?: Date; signal?: AbortSignal }): Promise<DetectionRun>;
   close(): void;
 }
 

@@ -161,6 +161,8 @@ export interface PurgeOptions {
   /** Rows per transaction: how long a reader sharing the connection may wait. */
   batchSize: number;
   onBatch?: (purged: number) => void;
+  /** Checked between batches: an abort ends the purge after the batch in hand (its transaction commits). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface BuyerPiiPurge {
@@ -239,7 +241,10 @@ async function purgeBatches(db: Kysely<DB>, options: PurgeOptions): Promise<Buye
       if (held) result.held += 1;
       return !held;
     });
-    if (doomed.length === 0) continue;
+    if (doomed.length === 0) {
+      options.signal?.throwIfAborted();
+      continue;
+    }
     const ids = doomed.map((r) => r.order_id);
     const byAccount = new Map<string, string[]>();
     for (const r of doomed) {
@@ -265,6 +270,7 @@ async function purgeBatches(db: Kysely<DB>, options: PurgeOptions): Promise<Buye
     for (const id of ids) result.ids.add(id);
     result.purged += ids.length;
     options.onBatch?.(result.purged);
+    options.signal?.throwIfAborted();
   }
   return result;
 }

@@ -92,14 +92,21 @@ export async function countExpiring(
   }
 }
 
-/** Deletes batch after batch until nothing due is left (each batch its own statement, no long lock). */
-async function drain(next: () => Promise<number>, onBatch?: (n: number) => void): Promise<number> {
+/**
+ * Deletes batch after batch until nothing due is left (each batch its own statement, no long lock). An abort
+ * ends it between batches; what is deleted stays deleted and the next run picks up the rest.
+ */
+async function drain(
+  next: () => Promise<number>,
+  options: { onBatch?: ((n: number) => void) | undefined; signal?: AbortSignal | undefined },
+): Promise<number> {
   let total = 0;
   for (;;) {
+    options.signal?.throwIfAborted();
     const n = await next();
     if (n === 0) return total;
     total += n;
-    onBatch?.(total);
+    options.onBatch?.(total);
   }
 }
 
@@ -111,7 +118,13 @@ export interface ExpiryResult {
 export async function expireData(
   db: Kysely<DB>,
   type: ExpiringType,
-  options: { at: Date; holds: Holds; batchSize: number; onBatch?: (n: number) => void },
+  options: {
+    at: Date;
+    holds: Holds;
+    batchSize: number;
+    onBatch?: (n: number) => void;
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<ExpiryResult> {
   const cutoff = daysBefore(options.at, NON_PII_DAYS);
   const held = notIn(options.holds.accounts);
@@ -129,7 +142,7 @@ export async function expireData(
       await db.deleteFrom("orders").where("id", "in", batch).execute();
       for (const id of batch) ids.add(id);
       return batch.length;
-    }, options.onBatch);
+    }, options);
     return { deleted, ids };
   }
   if (type === "financial_data") {
@@ -152,7 +165,7 @@ export async function expireData(
         )
         .execute();
       return batch.length;
-    }, options.onBatch);
+    }, options);
     return { deleted, ids: null };
   }
   const table = type === "inventory_data" ? "inventory_summaries" : "prices";
@@ -208,7 +221,7 @@ export async function expireData(
       )
       .execute();
     return batch.length;
-  }, options.onBatch);
+  }, options);
   return { deleted, ids: null };
 }
 

@@ -84,6 +84,43 @@ for (const target of STORES) {
       expect(again.receiptHash).not.toBe(run.receiptHash);
     });
 
+    it("stops between batches on abort, records the run as interrupted, and the next run finishes the purge", async () => {
+      const r = await rig();
+      const db = r.p.data.database.db;
+      const a = await r.account("A");
+      await r.store(
+        a,
+        ["1", "2", "3", "4", "5"].map((n) => delivered(`111-0000009-000000${n}`, DELIVERED)),
+      );
+      r.p.clock.set(day(31));
+      const controller = new AbortController();
+      const stop = new Error("shutting down");
+      const failed = await r.service
+        .run({
+          signal: controller.signal,
+          // The first batch (2 rows) has committed when this fires: shutdown arrives mid-purge.
+          onProgress: (phase, done) => {
+            if (phase === "buyer_pii" && done === 2) controller.abort(stop);
+          },
+        })
+        .catch((e: unknown) => e);
+      expect(failed).toBe(stop);
+      // What was deleted stays deleted; nothing after the abort was touched.
+      expect(typeOf(await r.service.status(), "buyer_pii")).toMatchObject({ records: 3, overdue: 3 });
+      const runs = await db.selectFrom("retention_runs").selectAll().execute();
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: "interrupted", receipt: null });
+      expect(runs[0]?.finished_at).not.toBeNull();
+      expect((await r.service.status()).lastRun?.status).toBe("interrupted");
+      expect(await r.entries("retention.receipt")).toHaveLength(0);
+      const [entry] = await r.entries("retention.run");
+      expect(entry).toMatchObject({ target: { status: "interrupted" }, reason: "SYNC_ABORTED" });
+
+      const next = await r.service.run();
+      expect(next.receipt.deleted.buyer_pii).toBe(3);
+      expect(typeOf(await r.service.status(), "buyer_pii")).toMatchObject({ records: 0, overdue: 0 });
+    });
+
     it("purges buyer data of orders that never report delivery 60 days after the ship (or purchase) date", async () => {
       const r = await rig();
       const db = r.p.data.database.db;

@@ -187,11 +187,14 @@ export function createRetentionService(deps: RetentionServiceDeps) {
     /**
      * Applies the policy as of `at`: buyer data, non-PII data, scheduled account deletions, audit segments;
      * then makes the deletions final on disk and writes the run's receipt to the audit log. Idempotent: a
-     * rerun at the same `at` deletes nothing more (and says so in its own receipt).
+     * rerun at the same `at` deletes nothing more (and says so in its own receipt). An abort (shutdown) stops
+     * the run between batches: the run is recorded as interrupted, with no receipt, and the next run finishes
+     * the work; everything deleted before the abort stays deleted.
      */
     async run(
-      options: { at?: Date; onProgress?: ProgressFn; actor?: string } = {},
+      options: { at?: Date; onProgress?: ProgressFn; actor?: string; signal?: AbortSignal } = {},
     ): Promise<RetentionRunResult> {
+      const { signal } = options;
       const at = options.at ?? clock.now();
       const progress: ProgressFn = options.onProgress ?? (() => undefined);
       const actor = options.actor ?? "retention";
@@ -221,6 +224,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
           holds,
           batchSize,
           onBatch: (n) => progress("buyer_pii", n, pii.overdue),
+          signal,
         });
         deleted.buyer_pii = purged.purged;
         hashedIds.buyer_pii = {
@@ -237,11 +241,14 @@ export function createRetentionService(deps: RetentionServiceDeps) {
             holds,
             batchSize,
             onBatch: (n) => progress(type, n, null),
+            signal,
           });
           deleted[type] = r.deleted;
           if (r.ids) hashedIds[type] = { count: r.ids.count, digest: r.ids.digest(), sample: r.ids.sample };
         }
 
+        // Past this point the run is short (schedules, one audit cut, a checkpoint): it finishes.
+        signal?.throwIfAborted();
         progress("account_and_contact_data", 0, null);
         const reconciled = await reconcileSchedules({ db, audit }, at, graceDays);
         const accounts = await executeSchedules(deps, at, holds);
@@ -308,17 +315,18 @@ export function createRetentionService(deps: RetentionServiceDeps) {
         });
         return { receipt, receiptHash };
       } catch (err) {
+        const interrupted = signal?.aborted === true;
         await db
           .updateTable("retention_runs")
-          .set({ status: "failed", finished_at: clock.now().toISOString() })
+          .set({ status: interrupted ? "interrupted" : "failed", finished_at: clock.now().toISOString() })
           .where("id", "=", id)
           .execute();
         await audit.record({
           action: "retention.run",
           actor,
           outcome: "failure",
-          target: { run: id },
-          reason: isAppError(err) ? err.code : "INTERNAL",
+          target: { run: id, status: interrupted ? "interrupted" : "failed" },
+          reason: isAppError(err) ? err.code : interrupted ? "SYNC_ABORTED" : "INTERNAL",
         });
         throw err;
       }
