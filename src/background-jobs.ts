@@ -88,9 +88,15 @@ export async function scheduleMaintenanceJobs(
   },
 ): Promise<void> {
   // Both stop between batches on shutdown and are queued again (the runner does that for an aborted job).
-  runner.register(MAINTENANCE_JOB.retention, async ({ signal }) => {
-    await work.retention.run({ actor: "system:retention-job", signal });
-  });
+  runner.register(
+    MAINTENANCE_JOB.retention,
+    async ({ signal }) => {
+      await work.retention.run({ actor: "system:retention-job", signal });
+    },
+    // A day's run takes minutes; the first one over years of orders may take much longer (1M orders: ~4 min
+    // here). The limit only catches a run that hangs, and it interrupts between batches like a shutdown.
+    { timeoutMs: 6 * MS.hour },
+  );
   runner.register(
     MAINTENANCE_JOB.incidents,
     async ({ signal }) => {

@@ -1,7 +1,7 @@
 // Diagnostic ceilings for backupVsCopy: what a page-image backup of the SQLite store (no rows, no JSON) could
 // reach at best. Not a product path: it measures the design space behind the figure the issue asks for.
 import { createCipheriv, createHash, type Hash, randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import SqliteDatabase from "better-sqlite3-multiple-ciphers";
 import { randomIv } from "../../src/crypto/aes-gcm.js";
 
@@ -18,9 +18,10 @@ function openKeyed(file: string, key: Buffer): SqliteDatabase.Database {
 
 /**
  * A consistent page image without the online-backup API (better-sqlite3 cannot open its target with a key,
- * so that API would write plaintext pages): an open read transaction on a checkpointed store keeps every
- * later checkpoint out of the main file, which is then streamed, already SQLCipher-encrypted, through
- * AES-256-GCM in 1 MiB authenticated chunks under a fresh key, and fsynced like backup create's archive.
+ * so that API would write plaintext pages): the caller checkpoints (TRUNCATE) first; a read transaction that
+ * finds the WAL still empty then keeps every later checkpoint out of the main file, which is streamed,
+ * already SQLCipher-encrypted, through AES-256-GCM in 1 MiB authenticated chunks under a fresh key and
+ * fsynced like backup create's archive.
  * With `tableHashes`, dbstat (C, inside the same transaction) maps each page to its table or index and the
  * page bytes are hashed per table: the cheapest per-table SHA-256 this store offers without a row scan.
  */
@@ -32,6 +33,9 @@ export function pageImageRound(file: string, key: Buffer, out: string, tableHash
   try {
     handle.prepare("BEGIN").run();
     handle.prepare("SELECT count(*) FROM sqlite_schema").get();
+    // A frame committed before our snapshot would be checkpointed into the file while we copy it.
+    if ((statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0) > 0)
+      throw new Error("the WAL is not empty: checkpoint (TRUNCATE) before taking a page image");
     let owner: string[] = [];
     const hashes = new Map<string, Hash>();
     let pageSize = 4096;

@@ -191,6 +191,7 @@ async function backupBenchmarks(rt: Runtime, dir: string, progress: Progress) {
   const pageImage =
     (tableHashes: boolean) =>
     async (round: number): Promise<Sample> => {
+      await rt.database.checkpoint();
       const key = rt.master.key.derive("database");
       try {
         const out = path.join(dir, `round-${round}-${randomBytes(4).toString("hex")}.img`);

@@ -88,17 +88,30 @@ async function expectSlotsFromTheBucketsTime(store: BucketStore): Promise<void> 
   expect(wakes.map((w) => w - t0).sort((a, b) => a - b)).toEqual(
     [100, 200, 300].map((ms) => ms + DEFAULT_MARGIN_MS),
   );
-  // An answer that comes after the slot and its margin goes at once.
-  clock.advance(10_000);
-  const drained = Array.from({ length: 3 }, () => limiter.acquire("acct-1", "getOrder"));
-  await Promise.all(drained);
-  const late = createRateLimiter({
-    store: answeringLate(store, clock, 5_000),
-    clock,
-    sleep: async () => undefined,
-    plans: { getOrder: { rate: 10, burst: 2 } },
-  });
-  expect(await late.acquire("acct-1", "getOrder")).toBe(0);
+  // An answer that comes after the slot and its margin, but within the late-slot limit (100 ms at 10/s), goes
+  // at once on that slot; one that comes later than that takes a new slot (here the bucket has refilled).
+  const lateBy = async (delayMs: number) => {
+    // A full bucket, drained by three callers at once: the next slot is 170 ms (+ margin) out.
+    clock.advance(10_000);
+    await Promise.all(Array.from({ length: 3 }, () => limiter.acquire("acct-1", "getOrder")));
+    let reservations = 0;
+    const slow = answeringLate(store, clock, delayMs);
+    const late = createRateLimiter({
+      store: {
+        ...slow,
+        reserve: (...args) => {
+          reservations += 1;
+          return slow.reserve(...args);
+        },
+      },
+      clock,
+      sleep: async () => undefined,
+      plans: { getOrder: { rate: 10, burst: 2 } },
+    });
+    return { waited: await late.acquire("acct-1", "getOrder"), reservations };
+  };
+  expect(await lateBy(350)).toEqual({ waited: 0, reservations: 1 });
+  expect(await lateBy(5_000)).toEqual({ waited: 0, reservations: 2 });
 }
 
 describe("in-process buckets", () => {
@@ -132,10 +145,12 @@ describe("in-process buckets", () => {
 
   it("a caller woken too late for its slot takes a new one instead of joining the crowd", async () => {
     const plan = { rate: 1, burst: 5 };
-    // (5 - 1) / 2 tokens at 1/s: 2 s; a stall shorter than that sends on the old slot.
+    // (5 - 1) / 2 tokens at 1/s: 2 s; a stall shorter than that sends on the old slot. A burst-1 bucket
+    // tolerates only the slack between its slots.
     expect(lateSlotLimitMs(plan.rate, plan.burst)).toBe(2_000);
+    expect(lateSlotLimitMs(0.033, 1)).toBe(BURST_ONE_SLACK_MS);
     /** Our process stalls `stallMs` past every timer; meanwhile another process reserves `crowd` slots. */
-    const run = async (stallMs: number, crowd: number) => {
+    const run = async (stallMs: number, crowd: number, maxWaitMs = 60_000) => {
       const clock = new ManualClock();
       const inner = memoryBucketStore();
       let ours = 0;
@@ -159,6 +174,7 @@ describe("in-process buckets", () => {
           for (let i = 0; i < crowd; i++) await other.acquire("acct-1", "getOrder");
         },
         plans: { getOrder: plan },
+        maxWaitMs,
       });
       // The other process's queue: ten slots ahead of ours.
       for (let i = 0; i < plan.burst + 10; i++) await other.acquire("acct-1", "getOrder");
@@ -174,6 +190,8 @@ describe("in-process buckets", () => {
       reservations: 1 + LATE_SLOT_RETRIES,
       waited: 11_100 + 18_500 + 18_500,
     });
+    // A new slot beyond the longest wait is given back, and the caller goes on the late one it holds.
+    expect(await run(2_500, 20, 20_000)).toEqual({ reservations: 2, waited: 11_100 });
   });
 
   it("lets the burst through at once, then spaces callers 1 / rate apart", async () => {

@@ -29,6 +29,7 @@ export interface BucketStore {
 export interface Reservation {
   tokens: number;
   rate: number;
+  burst: number;
   atMs: number;
 }
 
@@ -61,7 +62,7 @@ export function memoryBucketStore(): BucketStore {
     async reserve(key, plan, nowMs) {
       const bucket = get(key, plan, nowMs);
       bucket.tokens -= 1;
-      return { tokens: bucket.tokens, rate: bucket.rate, atMs: bucket.updatedMs };
+      return { tokens: bucket.tokens, rate: bucket.rate, burst: bucket.burst, atMs: bucket.updatedMs };
     },
     async refund(key) {
       const bucket = buckets.get(key);
@@ -123,9 +124,14 @@ export function sqlBucketStore(db: Kysely<DB>, kind: StoreKind): BucketStore {
             updated_ms: greatest(sql`spapi_rate_buckets.updated_ms`, ms(nowMs)) as RawBuilder<number>,
           }),
         )
-        .returning(["tokens", "rate", "updated_ms"])
+        .returning(["tokens", "rate", "burst", "updated_ms"])
         .executeTakeFirstOrThrow();
-      return { tokens: Number(row.tokens), rate: Number(row.rate), atMs: Number(row.updated_ms) };
+      return {
+        tokens: Number(row.tokens),
+        rate: Number(row.rate),
+        burst: Number(row.burst),
+        atMs: Number(row.updated_ms),
+      };
     },
     async refund(key) {
       await db
@@ -203,12 +209,16 @@ export function schedulingRate(rate: number, burst: number): number {
   return burst <= 1 ? 1000 / (1000 / rate + BURST_ONE_SLACK_MS) : rate;
 }
 /**
- * A caller that wakes this late for its slot takes a new one instead of sending: the time of (burst - 1) / 2
- * tokens, at least one token's. A queue keeps Amazon's bucket near burst - 1 between arrivals, so the callers
- * of a shorter stall fit in it when they all arrive at once. At real rates (a token a second or slower) that
- * takes a stall of seconds to minutes; in a time-scaled benchmark, tens of real milliseconds.
+ * A caller that sends this late for its slot takes a new one instead. During a stall Amazon's bucket gathers
+ * the tokens of the slots nobody used, up to its burst, so the callers of a short stall fit when they all
+ * arrive at once; the limit is the time of (burst - 1) / 2 tokens, leaving room for other processes' arrivals
+ * and jitter, and at least one token's time, so an ordinary late timer never re-slots. A burst-1 bucket holds
+ * nothing: Amazon refills it from each arrival, so lateness beyond the slack between our slots
+ * (BURST_ONE_SLACK_MS) would make the next caller early. At real rates that is a stall of seconds or more; in
+ * a time-scaled benchmark, tens of real milliseconds.
  */
 export function lateSlotLimitMs(rate: number, burst: number): number {
+  if (burst <= 1) return BURST_ONE_SLACK_MS;
   return Math.max(1000 / rate, ((burst - 1) / 2 / rate) * 1000);
 }
 /** A process that keeps stalling still sends, after this many new slots. */
@@ -243,21 +253,25 @@ export function createRateLimiter(deps: RateLimiterDeps) {
     async acquire(owner: string, operation: SpApiOperation, signal?: AbortSignal): Promise<number> {
       const key = bucketKey(owner, operation);
       const plan = planOf(operation);
+      const startedMs = clock.now().getTime();
       let waited = 0;
       for (let attempt = 0; ; attempt++) {
         throwIfAborted(signal);
-        const { tokens, rate, atMs } = await store.reserve(key, plan, clock.now().getTime());
+        const { tokens, rate, burst, atMs } = await store.reserve(key, plan, clock.now().getTime());
         if (tokens >= 0) return waited;
         // The slot is where the bucket's own time reaches a whole token again, however long the store took to
         // answer: counting the wait from the answer instead put callers that queued for the row (a cold pool, a
         // busy database) behind the slots of callers that reserved after them, and the two crowds met at
         // Amazon as a burst. A store clock ahead of ours (another process) only makes us wait longer.
         const dueMs = atMs + (-tokens / rate) * 1000 + margin(rate);
-        const waitMs = Math.max(0, Math.ceil(dueMs - clock.now().getTime()));
-        if (waited + waitMs > maxWaitMs) {
+        const nowMs = clock.now().getTime();
+        const waitMs = Math.max(0, Math.ceil(dueMs - nowMs));
+        if (nowMs - startedMs + waitMs > maxWaitMs) {
           await store.refund(key);
+          // A new slot too far out: the caller still holds the late one and goes on it, as after the retries.
+          if (attempt > 0) return waited;
           throw new AppError("SPAPI_THROTTLED", "The SP-API rate limit leaves no slot soon enough.", {
-            details: { operation, waitMs: waited + waitMs },
+            details: { operation, waitMs },
           });
         }
         try {
@@ -270,11 +284,12 @@ export function createRateLimiter(deps: RateLimiterDeps) {
           throw abortError(signal);
         }
         waited += waitMs;
+        // Late by a stall of this process or by a store that answered after the slot (a cold pool, a busy
+        // database): every caller whose slot fell in it goes now, together, a burst Amazon's bucket may not
+        // hold. Past the limit this one takes a new slot. The missed one is not given back: Amazon's bucket may
+        // have lost it to its cap meanwhile, so it stays counted, at a cost of at most a token per new slot.
         const lateMs = clock.now().getTime() - dueMs;
-        if (lateMs <= lateSlotLimitMs(rate, plan.burst) || attempt >= LATE_SLOT_RETRIES) return waited;
-        // Missed by a stall (a paused process, a slow store): every caller whose slot fell in it wakes now, and
-        // together they would reach Amazon as a burst its bucket cannot hold. This one takes a new slot. The
-        // missed one is not given back: its time is past, so whoever took it would go at once, the same burst.
+        if (lateMs <= lateSlotLimitMs(rate, burst) || attempt >= LATE_SLOT_RETRIES) return waited;
       }
     },
 

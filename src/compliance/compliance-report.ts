@@ -105,8 +105,8 @@ async function retentionControl(deps: ComplianceDeps, at: Date): Promise<Control
     statuses.push("warning");
     notes.push("last retention run failed");
   } else if (status.lastRun.status === "interrupted") {
-    // A shutdown mid-run: what it deleted stays deleted, and overdue records (above) show what is left.
-    notes.push("last retention run was interrupted by a shutdown; the next run completes it");
+    // A shutdown or the job's time limit: what it deleted stays deleted; overdue records (above) show the rest.
+    notes.push("last retention run was interrupted (shutdown or time limit); the next run completes it");
   }
   return {
     id: "retention.policy",

@@ -114,18 +114,28 @@ export interface AccountDeletionOutcome {
   held: number;
   reminders: number;
   receipts: string[];
+  /** The signal ended the pass before every due deletion was carried out (the next run does the rest). */
+  stopped: boolean;
 }
 
-/** Sends due reminders and carries out every scheduled deletion whose time has come (unless held). */
+/**
+ * Sends due reminders and carries out every scheduled deletion whose time has come (unless held). An abort
+ * stops it between accounts: a deletion, once begun, finishes.
+ */
 export async function executeSchedules(
   deps: AccountDeletionDeps,
   at: Date,
   holds: Holds,
+  signal?: AbortSignal,
 ): Promise<AccountDeletionOutcome> {
   const { database, audit } = deps;
   const db = database.db;
-  const out: AccountDeletionOutcome = { deleted: 0, held: 0, reminders: 0, receipts: [] };
+  const out: AccountDeletionOutcome = { deleted: 0, held: 0, reminders: 0, receipts: [], stopped: false };
   for (const request of await scheduledDeletionRequests(db)) {
+    if (signal?.aborted) {
+      out.stopped = true;
+      break;
+    }
     const due = remindersDue(request, at);
     if (due > request.remindersSent) {
       await updateDeletionRequest(db, request.id, { reminders_sent: due }, at);

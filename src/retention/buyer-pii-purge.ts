@@ -161,7 +161,7 @@ export interface PurgeOptions {
   /** Rows per transaction: how long a reader sharing the connection may wait. */
   batchSize: number;
   onBatch?: (purged: number) => void;
-  /** Checked between batches: an abort ends the purge after the batch in hand (its transaction commits). */
+  /** Checked before each batch: an abort ends the purge with what it has done so far (stopped: true). */
   signal?: AbortSignal | undefined;
 }
 
@@ -169,6 +169,8 @@ export interface BuyerPiiPurge {
   purged: number;
   held: number;
   ids: IdLedger;
+  /** Ended by the signal before every due row was seen. */
+  stopped: boolean;
 }
 
 /**
@@ -218,11 +220,15 @@ export async function purgeBuyerPii(db: Kysely<DB>, options: PurgeOptions): Prom
 }
 
 async function purgeBatches(db: Kysely<DB>, options: PurgeOptions): Promise<BuyerPiiPurge> {
-  const result: BuyerPiiPurge = { purged: 0, held: 0, ids: new IdLedger("order_buyer_pii") };
+  const result: BuyerPiiPurge = { purged: 0, held: 0, ids: new IdLedger("order_buyer_pii"), stopped: false };
   const now = options.at.toISOString();
   const key = walkKey(db);
   let after = key.start;
   for (;;) {
+    if (options.signal?.aborted) {
+      result.stopped = true;
+      break;
+    }
     const page = await dueRows(db, options.at)
       .select([
         key.ref.as("pos"),
@@ -241,10 +247,7 @@ async function purgeBatches(db: Kysely<DB>, options: PurgeOptions): Promise<Buye
       if (held) result.held += 1;
       return !held;
     });
-    if (doomed.length === 0) {
-      options.signal?.throwIfAborted();
-      continue;
-    }
+    if (doomed.length === 0) continue;
     const ids = doomed.map((r) => r.order_id);
     const byAccount = new Map<string, string[]>();
     for (const r of doomed) {
@@ -270,7 +273,6 @@ async function purgeBatches(db: Kysely<DB>, options: PurgeOptions): Promise<Buye
     for (const id of ids) result.ids.add(id);
     result.purged += ids.length;
     options.onBatch?.(result.purged);
-    options.signal?.throwIfAborted();
   }
   return result;
 }

@@ -99,20 +99,22 @@ export async function countExpiring(
 async function drain(
   next: () => Promise<number>,
   options: { onBatch?: ((n: number) => void) | undefined; signal?: AbortSignal | undefined },
-): Promise<number> {
-  let total = 0;
+): Promise<{ deleted: number; stopped: boolean }> {
+  let deleted = 0;
   for (;;) {
-    options.signal?.throwIfAborted();
+    if (options.signal?.aborted) return { deleted, stopped: true };
     const n = await next();
-    if (n === 0) return total;
-    total += n;
-    options.onBatch?.(total);
+    if (n === 0) return { deleted, stopped: false };
+    deleted += n;
+    options.onBatch?.(deleted);
   }
 }
 
 export interface ExpiryResult {
   deleted: number;
   ids: IdLedger | null;
+  /** Ended by the signal before everything due was deleted. */
+  stopped: boolean;
 }
 
 export async function expireData(
@@ -132,7 +134,7 @@ export async function expireData(
   const limit = options.batchSize;
   if (type === "order_data") {
     const ids = new IdLedger("orders");
-    const deleted = await drain(async () => {
+    const { deleted, stopped } = await drain(async () => {
       let q = db.selectFrom("orders").select("id").where("last_updated_at", "<", cutoff);
       if (held.length > 0) q = q.where("account_id", "not in", held);
       if (heldOrders.length > 0) q = q.where("id", "not in", heldOrders);
@@ -143,10 +145,10 @@ export async function expireData(
       for (const id of batch) ids.add(id);
       return batch.length;
     }, options);
-    return { deleted, ids };
+    return { deleted, ids, stopped };
   }
   if (type === "financial_data") {
-    const deleted = await drain(async () => {
+    const { deleted, stopped } = await drain(async () => {
       let q = db
         .selectFrom("financial_events")
         .select(["account_id", "event_key"])
@@ -166,10 +168,10 @@ export async function expireData(
         .execute();
       return batch.length;
     }, options);
-    return { deleted, ids: null };
+    return { deleted, ids: null, stopped };
   }
   const table = type === "inventory_data" ? "inventory_summaries" : "prices";
-  const deleted = await drain(async () => {
+  const { deleted, stopped } = await drain(async () => {
     if (table === "inventory_summaries") {
       let q = db
         .selectFrom("inventory_summaries")
@@ -222,7 +224,7 @@ export async function expireData(
       .execute();
     return batch.length;
   }, options);
-  return { deleted, ids: null };
+  return { deleted, ids: null, stopped };
 }
 
 /**

@@ -109,16 +109,48 @@ for (const target of STORES) {
       expect(typeOf(await r.service.status(), "buyer_pii")).toMatchObject({ records: 3, overdue: 3 });
       const runs = await db.selectFrom("retention_runs").selectAll().execute();
       expect(runs).toHaveLength(1);
-      expect(runs[0]).toMatchObject({ status: "interrupted", receipt: null });
+      expect(runs[0]).toMatchObject({ status: "interrupted" });
       expect(runs[0]?.finished_at).not.toBeNull();
+      // A partial receipt accounts for the two rows the run did delete, by hashed id only.
+      const partial = JSON.parse(runs[0]?.receipt ?? "{}");
+      expect(partial).toMatchObject({ interrupted: true, deleted: { buyer_pii: 2, order_data: 0 } });
+      expect(partial.hashedIds.buyer_pii.count).toBe(2);
+      expect(runs[0]?.receipt).not.toContain("111-0000009");
       expect((await r.service.status()).lastRun?.status).toBe("interrupted");
       expect(await r.entries("retention.receipt")).toHaveLength(0);
       const [entry] = await r.entries("retention.run");
-      expect(entry).toMatchObject({ target: { status: "interrupted" }, reason: "SYNC_ABORTED" });
+      expect(entry).toMatchObject({
+        target: { status: "interrupted", buyer_pii: "2", receipt: runs[0]?.receipt_hash },
+        reason: "SYNC_ABORTED",
+      });
 
       const next = await r.service.run();
       expect(next.receipt.deleted.buyer_pii).toBe(3);
       expect(typeOf(await r.service.status(), "buyer_pii")).toMatchObject({ records: 0, overdue: 0 });
+    });
+
+    it("an abort before the account deletions leaves the due account for the next run", async () => {
+      const r = await rig();
+      const db = r.p.data.database.db;
+      const a = await r.account("Revoked");
+      const revokedAt = r.p.clock.now().toISOString();
+      await markAccountRevoked(db, a, r.p.clock.now());
+      await r.service.run();
+      r.p.clock.set(day(91, revokedAt));
+      const controller = new AbortController();
+      await expect(
+        r.service.run({
+          signal: controller.signal,
+          onProgress: (phase) => {
+            if (phase === "account_and_contact_data") controller.abort(new Error("shutting down"));
+          },
+        }),
+      ).rejects.toThrow("shutting down");
+      expect((await db.selectFrom("seller_accounts").select("id").execute()).map((x) => x.id)).toEqual([a]);
+      expect((await r.service.status()).lastRun?.status).toBe("interrupted");
+      const next = await r.service.run();
+      expect(next.receipt.deleted.account_and_contact_data).toBe(1);
+      expect(await db.selectFrom("seller_accounts").select("id").execute()).toEqual([]);
     });
 
     it("purges buyer data of orders that never report delivery 60 days after the ship (or purchase) date", async () => {

@@ -4,7 +4,7 @@ import type { AuditSigner } from "../audit/audit-chain.js";
 import { canonicalJson } from "../audit/audit-chain.js";
 import { earliestAllowedCutoff, runAuditRetention } from "../audit/audit-retention.js";
 import type { Database } from "../db/database.js";
-import { isAppError } from "../platform/errors.js";
+import { AppError, isAppError } from "../platform/errors.js";
 import { newId } from "../platform/ids.js";
 import { checkGraceDays, executeSchedules, reconcileSchedules } from "./account-schedule.js";
 import { countBuyerPii, type Holds, purgeBuyerPii } from "./buyer-pii-purge.js";
@@ -212,10 +212,49 @@ export function createRetentionService(deps: RetentionServiceDeps) {
           receipt_hash: null,
         })
         .execute();
+      const deleted = Object.fromEntries(DATA_TYPES.map((t) => [t, 0])) as Record<DataType, number>;
+      const hashedIds: RetentionReceipt["hashedIds"] = {};
+      let interrupted = false;
+      // Stopped between batches (shutdown, the job's time limit): what was deleted is made final on disk and
+      // accounted for in a partial receipt, the run is recorded as interrupted, and the next run does the rest.
+      const interrupt = async (): Promise<never> => {
+        await database.checkpoint();
+        const body = canonicalJson({
+          run: id,
+          asOf: at.toISOString(),
+          interrupted: true,
+          deleted,
+          hashedIds,
+        });
+        const receiptHash = createHash("sha256").update(body).digest("hex");
+        await db
+          .updateTable("retention_runs")
+          .set({
+            status: "interrupted",
+            finished_at: clock.now().toISOString(),
+            receipt: body,
+            receipt_hash: receiptHash,
+          })
+          .where("id", "=", id)
+          .execute();
+        await audit.record({
+          action: "retention.run",
+          actor,
+          outcome: "failure",
+          target: {
+            run: id,
+            status: "interrupted",
+            receipt: receiptHash,
+            ...Object.fromEntries(DATA_TYPES.map((t) => [t, String(deleted[t])])),
+          },
+          reason: "SYNC_ABORTED",
+        });
+        interrupted = true;
+        signal?.throwIfAborted();
+        throw new AppError("SYNC_ABORTED");
+      };
       try {
         const holds = await activeHolds(db, at);
-        const deleted = Object.fromEntries(DATA_TYPES.map((t) => [t, 0])) as Record<DataType, number>;
-        const hashedIds: RetentionReceipt["hashedIds"] = {};
 
         const pii = await countBuyerPii(db, at, holds, null);
         progress("buyer_pii", 0, pii.overdue);
@@ -233,6 +272,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
           sample: purged.ids.sample,
         };
         progress("buyer_pii", purged.purged, purged.purged);
+        if (purged.stopped) await interrupt();
 
         for (const type of EXPIRING) {
           progress(type, 0, null);
@@ -245,14 +285,15 @@ export function createRetentionService(deps: RetentionServiceDeps) {
           });
           deleted[type] = r.deleted;
           if (r.ids) hashedIds[type] = { count: r.ids.count, digest: r.ids.digest(), sample: r.ids.sample };
+          if (r.stopped) await interrupt();
         }
 
-        // Past this point the run is short (schedules, one audit cut, a checkpoint): it finishes.
-        signal?.throwIfAborted();
         progress("account_and_contact_data", 0, null);
         const reconciled = await reconcileSchedules({ db, audit }, at, graceDays);
-        const accounts = await executeSchedules(deps, at, holds);
+        const accounts = await executeSchedules(deps, at, holds, signal);
         deleted.account_and_contact_data = accounts.deleted;
+        // The audit cut and the checkpoint that follow are short: past the accounts, the run finishes.
+        if (accounts.stopped) await interrupt();
 
         progress("audit_records", 0, null);
         let auditResult: RetentionReceipt["audit"] = { throughSeq: null, error: null };
@@ -315,18 +356,18 @@ export function createRetentionService(deps: RetentionServiceDeps) {
         });
         return { receipt, receiptHash };
       } catch (err) {
-        const interrupted = signal?.aborted === true;
+        if (interrupted) throw err;
         await db
           .updateTable("retention_runs")
-          .set({ status: interrupted ? "interrupted" : "failed", finished_at: clock.now().toISOString() })
+          .set({ status: "failed", finished_at: clock.now().toISOString() })
           .where("id", "=", id)
           .execute();
         await audit.record({
           action: "retention.run",
           actor,
           outcome: "failure",
-          target: { run: id, status: interrupted ? "interrupted" : "failed" },
-          reason: isAppError(err) ? err.code : interrupted ? "SYNC_ABORTED" : "INTERNAL",
+          target: { run: id, status: "failed" },
+          reason: isAppError(err) ? err.code : "INTERNAL",
         });
         throw err;
       }
