@@ -13,6 +13,7 @@ import {
   isRevocation,
   scheduleSingletonKey,
 } from "./job-outcome.js";
+import { createJobRegistry } from "./job-registry.js";
 import {
   cancelQueuedForAccount,
   claimNext,
@@ -26,14 +27,7 @@ import {
   requeueRun,
 } from "./job-runs-repo.js";
 import * as schedules from "./job-schedules-repo.js";
-import {
-  JOB_DEFAULTS,
-  type JobHandler,
-  type JobHandlerOptions,
-  type JobPayload,
-  type JobRunner,
-  type ScheduleOptions,
-} from "./jobs-types.js";
+import { JOB_DEFAULTS, type JobPayload, type JobRunner } from "./jobs-types.js";
 
 export interface InProcessRunnerDeps {
   database: Pick<Database, "db" | "kind">;
@@ -43,11 +37,6 @@ export interface InProcessRunnerDeps {
   concurrency?: number;
   /** Real-time interval of the background loop started by start() (default 1 s). */
   tickMs?: number;
-}
-
-interface Registered {
-  handler: JobHandler;
-  options: Required<JobHandlerOptions>;
 }
 
 type AbortReason = "stop" | "pause" | "timeout";
@@ -74,7 +63,8 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
   const { clock, logger } = deps;
   const concurrency = deps.concurrency ?? JOB_DEFAULTS.concurrency;
   const tickMs = deps.tickMs ?? JOB_DEFAULTS.tickMs;
-  const handlers = new Map<string, Registered>();
+  const registry = createJobRegistry({ db, clock });
+  const { handlers } = registry;
   const inFlight = new Map<string, InFlight>();
   let slots = 0;
   /** Passes of the loop under way: a stop waits for them, so no claim or write outlives it. */
@@ -297,26 +287,7 @@ export function createInProcessRunner(deps: InProcessRunnerDeps): JobRunner {
 
   return {
     kind: "in-process",
-    register<P extends JobPayload>(name: string, handler: JobHandler<P>, options?: JobHandlerOptions) {
-      checkJobName(name);
-      if (handlers.has(name)) throw new RangeError(`a handler for ${name} is already registered`);
-      handlers.set(name, { handler: handler as JobHandler, options: handlerOptions(options) });
-    },
-    async schedule(name: string, options: ScheduleOptions) {
-      checkJobName(name);
-      if (!(options.everyMs >= 1000)) throw new RangeError("everyMs must be at least 1000");
-      await schedules.upsertSchedule(db, {
-        name,
-        accountId: options.accountId ?? null,
-        everyMs: options.everyMs,
-        payload: options.payload ?? {},
-        firstRunAt: options.firstRunAt ?? clock.now(),
-        now: clock.now(),
-      });
-    },
-    async unschedule(name, options = {}) {
-      await schedules.deleteSchedule(db, name, options.accountId ?? null);
-    },
+    ...registry.api,
     enqueue,
     async start() {
       stopping = false;

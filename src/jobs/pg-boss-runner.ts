@@ -13,16 +13,9 @@ import {
   isRevocation,
   scheduleSingletonKey,
 } from "./job-outcome.js";
+import { createJobRegistry } from "./job-registry.js";
 import * as schedules from "./job-schedules-repo.js";
-import {
-  type EnqueueOptions,
-  JOB_DEFAULTS,
-  type JobHandler,
-  type JobHandlerOptions,
-  type JobPayload,
-  type JobRunner,
-  type ScheduleOptions,
-} from "./jobs-types.js";
+import { type EnqueueOptions, JOB_DEFAULTS, type JobPayload, type JobRunner } from "./jobs-types.js";
 import { allowOneMoreTry, queueOptions, sanitizedFailure, txDb } from "./pg-boss-adapters.js";
 
 export interface PgBossRunnerDeps {
@@ -46,11 +39,6 @@ export interface PgBossRunnerDeps {
 interface JobData {
   accountId: string | null;
   payload: JobPayload;
-}
-
-interface Registered {
-  handler: JobHandler;
-  options: Required<JobHandlerOptions>;
 }
 
 type AbortReason = "stop" | "pause" | "timeout";
@@ -77,7 +65,8 @@ export function createPgBossRunner(deps: PgBossRunnerDeps): JobRunner {
   const concurrency = deps.concurrency ?? JOB_DEFAULTS.concurrency;
   const tickMs = deps.tickMs ?? JOB_DEFAULTS.tickMs;
   const jobTable = sql.table(`${schema}.job`);
-  const handlers = new Map<string, Registered>();
+  const registry = createJobRegistry({ db, clock });
+  const { handlers } = registry;
   const inFlight = new Map<string, InFlight>();
   const queues = new Map<string, Promise<void>>();
   const workerIds = new Map<string, string[]>();
@@ -303,26 +292,7 @@ export function createPgBossRunner(deps: PgBossRunnerDeps): JobRunner {
 
   return {
     kind: "pg-boss",
-    register<P extends JobPayload>(name: string, handler: JobHandler<P>, options?: JobHandlerOptions) {
-      checkJobName(name);
-      if (handlers.has(name)) throw new RangeError(`a handler for ${name} is already registered`);
-      handlers.set(name, { handler: handler as JobHandler, options: handlerOptions(options) });
-    },
-    async schedule(name: string, options: ScheduleOptions) {
-      checkJobName(name);
-      if (!(options.everyMs >= 1000)) throw new RangeError("everyMs must be at least 1000");
-      await schedules.upsertSchedule(db, {
-        name,
-        accountId: options.accountId ?? null,
-        everyMs: options.everyMs,
-        payload: options.payload ?? {},
-        firstRunAt: options.firstRunAt ?? clock.now(),
-        now: clock.now(),
-      });
-    },
-    async unschedule(name, options = {}) {
-      await schedules.deleteSchedule(db, name, options.accountId ?? null);
-    },
+    ...registry.api,
     enqueue,
     async start() {
       if (timer) return;
