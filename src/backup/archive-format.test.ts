@@ -5,6 +5,7 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
+import { codeOf } from "../../test/support/backup-kit.js";
 import { tempDir } from "../../test/support/stores.js";
 import {
   type ArchiveHeader,
@@ -72,15 +73,6 @@ async function open(archive: Buffer, cuts: number[] = [], key: Buffer = KEY): Pr
     out.sink,
   );
   return out.bytes();
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
 }
 
 function headerBytes(archive: Buffer): number {

@@ -4,14 +4,11 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { type KyselyPlugin, sql } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  createScratchPostgres,
-  openTestRuntime,
-  type TestRuntime,
-} from "../../test/support/backup-runtime.js";
+import { describe, expect, it } from "vitest";
+import { backupTestKit, codeOf } from "../../test/support/backup-kit.js";
+import { createScratchPostgres } from "../../test/support/backup-runtime.js";
 import { dumpTables, openRestored, seedData } from "../../test/support/backup-seed.js";
-import { STORES, type StoreName, tempDir } from "../../test/support/stores.js";
+import { STORES } from "../../test/support/stores.js";
 import { readContactEmail } from "../accounts/accounts-repo.js";
 import { openSqliteHandle } from "../db/database.js";
 import { migrationStatus } from "../db/migrate.js";
@@ -25,41 +22,8 @@ import { newBackupKey } from "./backup-keys.js";
 import { createBackupRestorer } from "./backup-restore.js";
 import { createBackupVerifier } from "./backup-verify.js";
 import { encodeRows, manifestLine, TableDigest, tableLine } from "./payload.js";
-import type { RestoreTarget } from "./restore-target.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function runtime(store: StoreName): Promise<TestRuntime> {
-  const rt = await openTestRuntime(store);
-  cleanups.push(() => rt.dispose());
-  return rt;
-}
-
-function scratchDir(): string {
-  const tmp = tempDir("sp-backup-test-");
-  cleanups.push(() => tmp.remove());
-  return tmp.dir;
-}
-
-/** A fresh, empty target of the given kind: a directory that does not exist yet, or an empty database. */
-async function freshTarget(kind: StoreName): Promise<RestoreTarget> {
-  if (kind === "sqlite") return { kind: "sqlite", dir: path.join(scratchDir(), "restored") };
-  const db = await createScratchPostgres();
-  cleanups.push(() => db.drop());
-  return { kind: "postgres", url: db.url };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-}
+const { cleanups, runtime, scratchDir, freshTarget } = backupTestKit("sp-backup-test-");
 
 async function pgTables(url: string): Promise<string[]> {
   const database = await openRestored({} as never, { url });

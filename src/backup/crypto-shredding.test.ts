@@ -1,13 +1,9 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import {
-  createScratchPostgres,
-  openTestRuntime,
-  type TestRuntime,
-} from "../../test/support/backup-runtime.js";
+import { describe, expect, it } from "vitest";
+import { backupTestKit, codeOf } from "../../test/support/backup-kit.js";
 import { openRestored, seedData } from "../../test/support/backup-seed.js";
-import { STORES, type StoreName, tempDir } from "../../test/support/stores.js";
+import { STORES } from "../../test/support/stores.js";
 import { deleteSellerAccount } from "../accounts/account-deletion.js";
 import { readContactEmail } from "../accounts/accounts-repo.js";
 import { MS } from "../platform/clock.js";
@@ -18,40 +14,8 @@ import { createBackupPruner } from "./backup-prune.js";
 import { createBackupRestorer } from "./backup-restore.js";
 import { createBackupVerifier } from "./backup-verify.js";
 import { keptBackupKekVersions } from "./backups-repo.js";
-import type { RestoreTarget } from "./restore-target.js";
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function runtime(store: StoreName): Promise<TestRuntime> {
-  const rt = await openTestRuntime(store);
-  cleanups.push(() => rt.dispose());
-  return rt;
-}
-
-function scratchDir(): string {
-  const tmp = tempDir("sp-shred-");
-  cleanups.push(() => tmp.remove());
-  return tmp.dir;
-}
-
-async function freshTarget(kind: StoreName): Promise<RestoreTarget> {
-  if (kind === "sqlite") return { kind: "sqlite", dir: path.join(scratchDir(), "restored") };
-  const db = await createScratchPostgres();
-  cleanups.push(() => db.drop());
-  return { kind: "postgres", url: db.url };
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return "OK";
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-}
+const { runtime, scratchDir, freshTarget } = backupTestKit("sp-shred-");
 
 for (const target of STORES) {
   describe.skipIf(target.skip)(`crypto-shredding and key rotation with backups on ${target.name}`, () => {
