@@ -70,6 +70,8 @@ export function createLwaClient(deps: LwaDeps) {
   const early = deps.refreshEarlyMs ?? DEFAULT_REFRESH_EARLY_MS;
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<string>>();
+  /** Bumped by invalidate: a renewal begun before it (with the old refresh token) must not fill the cache. */
+  const generations = new Map<string, number>();
 
   async function post(grant: Grant): Promise<z.infer<typeof tokenResponse>> {
     const clientSecret =
@@ -161,18 +163,31 @@ export function createLwaClient(deps: LwaDeps) {
     const running = inflight.get(key);
     if (running) return running;
     const startedMs = clock.now().getTime();
-    const renewal = post(grant)
+    const generation = generations.get(key) ?? 0;
+    const current = () => (generations.get(key) ?? 0) === generation;
+    const renewal: Promise<string> = post(grant)
       .then((token) => {
-        cache.set(key, { value: token.access_token, expiresAtMs: startedMs + token.expires_in * 1000 });
+        if (current())
+          cache.set(key, { value: token.access_token, expiresAtMs: startedMs + token.expires_in * 1000 });
         return token.access_token;
       })
       .catch((err: unknown) => {
-        if (err instanceof AppError && err.code === "SPAPI_AUTHORIZATION_REVOKED") cache.delete(key);
+        if (current() && err instanceof AppError && err.code === "SPAPI_AUTHORIZATION_REVOKED")
+          cache.delete(key);
         throw err;
       })
-      .finally(() => inflight.delete(key));
+      .finally(() => {
+        if (inflight.get(key) === renewal) inflight.delete(key);
+      });
     inflight.set(key, renewal);
     return renewal;
+  }
+
+  function forget(key: string): void {
+    cache.delete(key);
+    // A renewal still running reads the refresh token as it was: later callers start their own.
+    inflight.delete(key);
+    generations.set(key, (generations.get(key) ?? 0) + 1);
   }
 
   return {
@@ -188,11 +203,11 @@ export function createLwaClient(deps: LwaDeps) {
 
     /** Forgets a token Amazon no longer accepts (expired early, or the seller revoked the app). */
     invalidate(accountId: string): void {
-      cache.delete(`seller:${accountId}`);
+      forget(`seller:${accountId}`);
     },
 
     invalidateGrantless(scope: string): void {
-      cache.delete(`grantless:${scope}`);
+      forget(`grantless:${scope}`);
     },
 
     /**

@@ -125,13 +125,27 @@ export async function recordMarketplaces(
 }
 
 /** Active -> authorization_revoked; false when the account was not active (already revoked, closed, gone). */
-export async function markAccountRevoked(db: Kysely<DB>, accountId: string, now: Date): Promise<boolean> {
+/**
+ * Active -> authorization_revoked. `authorizedBefore`: only if the current authorization is older than that
+ * (when the refused call started), so a refusal of the old authorization cannot revoke a reconnect that
+ * happened while the call was under way.
+ */
+export async function markAccountRevoked(
+  db: Kysely<DB>,
+  accountId: string,
+  now: Date,
+  options: { authorizedBefore?: Date } = {},
+): Promise<boolean> {
   const at = now.toISOString();
+  const before = options.authorizedBefore?.toISOString();
   const res = await db
     .updateTable("seller_accounts")
     .set({ status: "authorization_revoked", revoked_at: at, updated_at: at })
     .where("id", "=", accountId)
     .where("status", "=", "active")
+    .$if(before !== undefined, (q) =>
+      q.where((eb) => eb.or([eb("authorized_at", "is", null), eb("authorized_at", "<", before ?? "")])),
+    )
     .executeTakeFirst();
   return Number(res.numUpdatedRows) === 1;
 }

@@ -192,8 +192,12 @@ export function createConnectService(deps: ConnectServiceDeps) {
     };
   }
 
-  async function markRevoked(accountId: string, actor = "system:spapi-client"): Promise<boolean> {
-    const changed = await markAccountRevoked(db, accountId, clock.now());
+  async function markRevoked(
+    accountId: string,
+    actor = "system:spapi-client",
+    options: { authorizedBefore?: Date } = {},
+  ): Promise<boolean> {
+    const changed = await markAccountRevoked(db, accountId, clock.now(), options);
     if (changed) {
       deps.lwa.invalidate(accountId);
       await deps.audit.record({
@@ -300,11 +304,13 @@ export function createConnectService(deps: ConnectServiceDeps) {
      * the error goes on: the account stops being called and retention takes it from there.
      */
     async guard<T>(accountId: string, call: () => Promise<T>): Promise<T> {
+      const startedAt = clock.now();
       try {
         return await call();
       } catch (err) {
+        // A reconnect that landed while the call ran is not what Amazon refused: it stays connected.
         if (err instanceof AppError && err.code === "SPAPI_AUTHORIZATION_REVOKED")
-          await markRevoked(accountId);
+          await markRevoked(accountId, undefined, { authorizedBefore: startedAt });
         throw err;
       }
     },

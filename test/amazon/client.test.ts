@@ -47,6 +47,20 @@ for (const target of STORES) {
       expect(rig.sellerTokensIssued()).toBe(3);
     });
 
+    it("after invalidate (a reconnect), callers do not join a renewal begun with the old refresh token", async () => {
+      rig = await openSpApiRig(target.name);
+      const a0 = rig.accounts[0] as string;
+      const stale = rig.lwa.accessToken(a0);
+      rig.lwa.invalidate(a0);
+      const fresh = rig.lwa.accessToken(a0);
+      expect(fresh).not.toBe(stale);
+      const [, token] = await Promise.all([stale, fresh]);
+      expect(rig.sellerTokensIssued()).toBe(2);
+      // The cache holds the renewal begun after the invalidation, whichever finished last.
+      expect(await rig.lwa.accessToken(a0)).toBe(token);
+      expect(rig.sellerTokensIssued()).toBe(2);
+    });
+
     it("renews a token Amazon says expired, once", async () => {
       rig = await openSpApiRig(target.name);
       const a0 = rig.accounts[0] as string;

@@ -124,6 +124,38 @@ for (const target of STORES) {
       );
     });
 
+    it("a refusal of the old authorization does not revoke a reconnect that landed while the call ran", async () => {
+      rig = await openRig(target.name);
+      const r = rig;
+      const actor = { ...r.owner, organisationId: r.org };
+      const connect = async () =>
+        r.connect.callback(
+          r.owner,
+          await r.consent((await r.connect.start(actor, ["orders_sales"])).consentUrl),
+        );
+      const done = await connect();
+      r.clock.advance(MS.minute);
+      // Amazon refuses the token the call began with; meanwhile the seller reconnected.
+      const stale = r.connect.guard(done.accountId, async () => {
+        r.clock.advance(MS.second);
+        await connect();
+        r.clock.advance(MS.second);
+        throw new AppError("SPAPI_AUTHORIZATION_REVOKED");
+      });
+      expect(await code(stale)).toBe("SPAPI_AUTHORIZATION_REVOKED");
+      expect(await r.connect.readConnection(done.accountId)).toMatchObject({ status: "active" });
+      expect(r.events.filter((e) => e.action === "connect.revoked")).toHaveLength(0);
+      // A call that began under the current authorization and is refused does revoke it.
+      r.clock.advance(MS.second);
+      const fresh = r.connect.guard(done.accountId, async () => {
+        throw new AppError("SPAPI_AUTHORIZATION_REVOKED");
+      });
+      expect(await code(fresh)).toBe("SPAPI_AUTHORIZATION_REVOKED");
+      expect(await r.connect.readConnection(done.accountId)).toMatchObject({
+        status: "authorization_revoked",
+      });
+    });
+
     it("marks the account revoked when Amazon answers invalid_grant, and re-authorization reconnects it", async () => {
       rig = await openRig(target.name);
       const actor = { ...rig.owner, organisationId: rig.org };

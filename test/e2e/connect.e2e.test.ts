@@ -7,7 +7,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserSession, formatProblems, openBrowser } from "./browser.js";
 import { markRevoked } from "./connect-seed.js";
-import { enrollTotp, heading, need, shot, signIn, unexpected, visible } from "./identity-flow.js";
+import {
+  enrollTotp,
+  heading,
+  joinByInvitation,
+  need,
+  shot,
+  signIn,
+  unexpected,
+  visible,
+} from "./identity-flow.js";
 import { type RunningServer, startServer } from "./server.js";
 
 const ADMIN = { email: "lea.hartmann@example.com", password: "Wm5!cRt8#Kp3vNz7" };
@@ -221,16 +230,9 @@ describe("connecting a seller account in the web app (demo mode)", () => {
     ]);
     expect(created.code, `${created.stderr}\n${created.stdout}`).toBe(0);
     const link = (JSON.parse(created.stdout) as { invitation?: { link?: string } }).invitation?.link ?? "";
-    viewer = await openBrowser();
+    viewer = await joinByInvitation(srv, link, VIEWER, "connect-viewer");
     const session = viewer;
     const { page } = session;
-    await page.goto(`${srv.url}/enroll${new URL(link).search}`, { waitUntil: "load" });
-    await visible(session, heading(page, "Accept invitation"), "the invitation page");
-    await page.getByLabel("Your full name").fill(VIEWER.name);
-    await page.getByLabel("Password", { exact: true }).fill(VIEWER.password);
-    await page.getByLabel("Repeat the password").fill(VIEWER.password);
-    await page.getByRole("button", { name: "Accept and continue" }).click();
-    await enrollTotp(session, "connect-viewer");
 
     await page
       .getByRole("navigation", { name: "Main" })

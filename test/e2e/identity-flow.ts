@@ -4,8 +4,8 @@ import { join } from "node:path";
 import * as OTPAuth from "otpauth";
 import type { Locator, Page } from "playwright-core";
 import { expect } from "vitest";
-import { type BrowserSession, formatProblems, type Problem } from "./browser.js";
-import { repoRoot } from "./server.js";
+import { type BrowserSession, formatProblems, openBrowser, type Problem } from "./browser.js";
+import { type RunningServer, repoRoot } from "./server.js";
 
 const SHOTS = join(repoRoot, "test-results", "e2e");
 export const UI_TIMEOUT_MS = 15_000;
@@ -102,4 +102,32 @@ export function unexpected(problems: readonly Problem[], allowed: readonly RegEx
       !(p.kind === "http" || p.kind === "console") ||
       !allowed.some((re) => re.test(`${p.text} ${p.url ?? ""}`)),
   );
+}
+
+export interface Person {
+  email: string;
+  name: string;
+  password: string;
+}
+
+/** A new browser: the invitation link → name and password → TOTP enrollment → signed in. */
+export async function joinByInvitation(
+  srv: Pick<RunningServer, "url">,
+  link: string,
+  person: Person,
+  shotPrefix: string,
+  options: { onOpen?: (session: BrowserSession) => void } = {},
+): Promise<BrowserSession> {
+  const session = await openBrowser();
+  options.onOpen?.(session);
+  const { page } = session;
+  await page.goto(`${srv.url}/enroll${new URL(link).search}`, { waitUntil: "load" });
+  await visible(session, heading(page, "Accept invitation"), "the invitation page");
+  await page.getByLabel("Your full name").fill(person.name);
+  await page.getByLabel("Password", { exact: true }).fill(person.password);
+  await page.getByLabel("Repeat the password").fill(person.password);
+  await page.getByRole("button", { name: "Accept and continue" }).click();
+  await enrollTotp(session, shotPrefix);
+  await visible(session, heading(page, "Dashboard"), `${person.name}'s dashboard`);
+  return session;
 }

@@ -8,6 +8,7 @@ import { type BrowserSession, formatProblems, openBrowser } from "./browser.js";
 import {
   enrollTotp,
   heading,
+  joinByInvitation,
   navLabels,
   need,
   shot,
@@ -148,21 +149,13 @@ describe("identity in the web app", () => {
     const token = new URL(link).searchParams.get("token");
     if (!token) throw new Error(`user create printed no enrollment link: ${created.stdout}`);
 
-    viewer = await openBrowser();
+    // The invited person opens the enrollment link, chooses a name and password, then enrolls TOTP.
+    const requests: string[] = [];
+    viewer = await joinByInvitation(srv, link, VIEWER, "identity-viewer", {
+      onOpen: ({ page }) => page.on("request", (request) => requests.push(new URL(request.url()).pathname)),
+    });
     const session = viewer;
     const { page } = session;
-    const requests: string[] = [];
-    page.on("request", (request) => requests.push(new URL(request.url()).pathname));
-
-    // The invited person opens the enrollment link, chooses a name and password, then enrolls TOTP.
-    await page.goto(`${srv.url}/enroll?token=${encodeURIComponent(token)}`, { waitUntil: "load" });
-    await visible(session, heading(page, "Accept invitation"), "the invitation page");
-    await page.getByLabel("Your full name").fill(VIEWER.name);
-    await page.getByLabel("Password", { exact: true }).fill(VIEWER.password);
-    await page.getByLabel("Repeat the password").fill(VIEWER.password);
-    await page.getByRole("button", { name: "Accept and continue" }).click();
-    await enrollTotp(session, "identity-viewer");
-    await visible(session, heading(page, "Dashboard"), "the viewer's dashboard");
 
     const labels = await navLabels(page);
     expect(labels).toEqual(expect.arrayContaining(["Dashboard", "API tokens", "Security", "Status"]));

@@ -1,36 +1,10 @@
-// Steps of the whole-journey test that read better by name: joining through an invitation link, finding an
-// order on the orders page, reading an audit entry in the audit viewer, running retention at a moved clock.
+// Steps of the whole-journey test that read better by name: finding an order on the orders page, reading an
+// audit entry in the audit viewer, running retention at a moved clock.
 import type { Locator } from "playwright-core";
 import { expect } from "vitest";
-import { type BrowserSession, openBrowser } from "./browser.js";
-import { enrollTotp, heading, need, visible } from "./identity-flow.js";
+import type { BrowserSession } from "./browser.js";
+import { heading, need, visible } from "./identity-flow.js";
 import type { RunningServer } from "./server.js";
-
-export interface Person {
-  email: string;
-  name: string;
-  password: string;
-}
-
-/** A new browser: the invitation link → name and password → TOTP enrollment → signed in. */
-export async function joinByInvitation(
-  srv: RunningServer,
-  link: string,
-  person: Person,
-  shotPrefix: string,
-): Promise<BrowserSession> {
-  const session = await openBrowser();
-  const { page } = session;
-  await page.goto(`${srv.url}/enroll${new URL(link).search}`, { waitUntil: "load" });
-  await visible(session, heading(page, "Accept invitation"), "the invitation page");
-  await page.getByLabel("Your full name").fill(person.name);
-  await page.getByLabel("Password", { exact: true }).fill(person.password);
-  await page.getByLabel("Repeat the password").fill(person.password);
-  await page.getByRole("button", { name: "Accept and continue" }).click();
-  await enrollTotp(session, shotPrefix);
-  await visible(session, heading(page, "Dashboard"), `${person.name}'s dashboard`);
-  return session;
-}
 
 /** The orders page of an account, narrowed to one order by the search box; returns its list row. */
 export async function findOrder(

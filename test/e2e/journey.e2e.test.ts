@@ -7,15 +7,17 @@
 // Screenshots go to test-results/e2e/journey-*.png (kept by CI).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BrowserSession, formatProblems } from "./browser.js";
-import { heading, need, shot, UI_TIMEOUT_MS, unexpected, visible } from "./identity-flow.js";
 import {
-  auditEntries,
-  findOrder,
+  heading,
   joinByInvitation,
-  openOrder,
+  need,
   type Person,
-  retentionRunAt,
-} from "./journey-steps.js";
+  shot,
+  UI_TIMEOUT_MS,
+  unexpected,
+  visible,
+} from "./identity-flow.js";
+import { auditEntries, findOrder, openOrder, retentionRunAt } from "./journey-steps.js";
 import { type RunningServer, startServer } from "./server.js";
 
 const ADMIN_PASSWORD = "Rb7!kWm2#Zq9pTx4";
