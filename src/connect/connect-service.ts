@@ -308,9 +308,17 @@ export function createConnectService(deps: ConnectServiceDeps) {
       try {
         return await call();
       } catch (err) {
-        // A reconnect that landed while the call ran is not what Amazon refused: it stays connected.
-        if (err instanceof AppError && err.code === "SPAPI_AUTHORIZATION_REVOKED")
-          await markRevoked(accountId, undefined, { authorizedBefore: startedAt });
+        if (!(err instanceof AppError && err.code === "SPAPI_AUTHORIZATION_REVOKED")) throw err;
+        if (await markRevoked(accountId, undefined, { authorizedBefore: startedAt })) throw err;
+        // A reconnect that landed while the call ran is not what Amazon refused: the account stays connected,
+        // and the caller (a job) retries with the new authorization instead of pausing the account.
+        const now = await readConnection(db, accountId);
+        if (
+          now?.status === "active" &&
+          now.authorizedAt !== null &&
+          now.authorizedAt >= startedAt.toISOString()
+        )
+          throw new AppError("SPAPI_REAUTHORIZED", undefined, { cause: err });
         throw err;
       }
     },

@@ -204,6 +204,11 @@ export const ERROR_CODES = defineErrorCodes({
     status: 409,
     message: "The seller revoked Seller Pilot's authorization (LWA invalid_grant); reconnect the account.",
   },
+  SPAPI_REAUTHORIZED: {
+    status: 503,
+    message:
+      "Amazon refused the authorization this call began with, but the seller has reconnected since; try again.",
+  },
   SPAPI_CLIENT_REJECTED: {
     status: 502,
     message: "Login with Amazon rejected the application's client id or secret (invalid_client).",

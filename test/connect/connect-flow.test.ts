@@ -142,7 +142,8 @@ for (const target of STORES) {
         r.clock.advance(MS.second);
         throw new AppError("SPAPI_AUTHORIZATION_REVOKED");
       });
-      expect(await code(stale)).toBe("SPAPI_AUTHORIZATION_REVOKED");
+      // Retryable (503), so a job tries again instead of pausing the account.
+      expect(await code(stale)).toBe("SPAPI_REAUTHORIZED");
       expect(await r.connect.readConnection(done.accountId)).toMatchObject({ status: "active" });
       expect(r.events.filter((e) => e.action === "connect.revoked")).toHaveLength(0);
       // A call that began under the current authorization and is refused does revoke it.
