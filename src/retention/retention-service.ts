@@ -215,28 +215,23 @@ export function createRetentionService(deps: RetentionServiceDeps) {
       const deleted = Object.fromEntries(DATA_TYPES.map((t) => [t, 0])) as Record<DataType, number>;
       const hashedIds: RetentionReceipt["hashedIds"] = {};
       let interrupted = false;
+      /** Ends the run's row with its receipt (canonical JSON); returns the receipt's SHA-256. */
+      const finish = async (status: "completed" | "interrupted", receipt: unknown): Promise<string> => {
+        const body = canonicalJson(receipt);
+        const receiptHash = createHash("sha256").update(body).digest("hex");
+        await db
+          .updateTable("retention_runs")
+          .set({ status, finished_at: clock.now().toISOString(), receipt: body, receipt_hash: receiptHash })
+          .where("id", "=", id)
+          .execute();
+        return receiptHash;
+      };
       // Stopped between batches (shutdown, the job's time limit): what was deleted is made final on disk and
       // accounted for in a partial receipt, the run is recorded as interrupted, and the next run does the rest.
       const interrupt = async (): Promise<never> => {
         await database.checkpoint();
-        const body = canonicalJson({
-          run: id,
-          asOf: at.toISOString(),
-          interrupted: true,
-          deleted,
-          hashedIds,
-        });
-        const receiptHash = createHash("sha256").update(body).digest("hex");
-        await db
-          .updateTable("retention_runs")
-          .set({
-            status: "interrupted",
-            finished_at: clock.now().toISOString(),
-            receipt: body,
-            receipt_hash: receiptHash,
-          })
-          .where("id", "=", id)
-          .execute();
+        const partial = { run: id, asOf: at.toISOString(), interrupted: true, deleted, hashedIds };
+        const receiptHash = await finish("interrupted", partial);
         await audit.record({
           action: "retention.run",
           actor,
@@ -327,18 +322,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
           },
           audit: auditResult,
         };
-        const body = canonicalJson(receipt);
-        const receiptHash = createHash("sha256").update(body).digest("hex");
-        await db
-          .updateTable("retention_runs")
-          .set({
-            status: "completed",
-            finished_at: clock.now().toISOString(),
-            receipt: body,
-            receipt_hash: receiptHash,
-          })
-          .where("id", "=", id)
-          .execute();
+        const receiptHash = await finish("completed", receipt);
         await audit.record({
           action: "retention.receipt",
           actor,
