@@ -262,9 +262,11 @@ export function createRateLimiter(deps: RateLimiterDeps) {
         // The slot is where the bucket's own time reaches a whole token again, however long the store took to
         // answer: counting the wait from the answer instead put callers that queued for the row (a cold pool, a
         // busy database) behind the slots of callers that reserved after them, and the two crowds met at
-        // Amazon as a burst. A store clock ahead of ours (another process) only makes us wait longer.
-        const dueMs = atMs + (-tokens / rate) * 1000 + margin(rate);
+        // Amazon as a burst. A bucket time ahead of ours can only be another process's clock running ahead
+        // (e.g. two demo processes' scaled clocks): then the wait counts from our answer, as before, so the
+        // skew is not added to every slot.
         const nowMs = clock.now().getTime();
+        const dueMs = Math.min(atMs, nowMs) + (-tokens / rate) * 1000 + margin(rate);
         const waitMs = Math.max(0, Math.ceil(dueMs - nowMs));
         if (nowMs - startedMs + waitMs > maxWaitMs) {
           await store.refund(key);
