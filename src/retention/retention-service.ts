@@ -215,6 +215,8 @@ export function createRetentionService(deps: RetentionServiceDeps) {
       const deleted = Object.fromEntries(DATA_TYPES.map((t) => [t, 0])) as Record<DataType, number>;
       const hashedIds: RetentionReceipt["hashedIds"] = {};
       let interrupted = false;
+      /** What the run deleted per data type, as the audit entry's target carries it. */
+      const deletedCounts = () => Object.fromEntries(DATA_TYPES.map((t) => [t, String(deleted[t])]));
       /** Ends the run's row with its receipt (canonical JSON); returns the receipt's SHA-256. */
       const finish = async (status: "completed" | "interrupted", receipt: unknown): Promise<string> => {
         const body = canonicalJson(receipt);
@@ -240,7 +242,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
             run: id,
             status: "interrupted",
             receipt: receiptHash,
-            ...Object.fromEntries(DATA_TYPES.map((t) => [t, String(deleted[t])])),
+            ...deletedCounts(),
           },
           reason: "SYNC_ABORTED",
         });
@@ -332,7 +334,7 @@ export function createRetentionService(deps: RetentionServiceDeps) {
             policy: RETENTION_POLICY_VERSION,
             asOf: receipt.asOf,
             receipt: receiptHash,
-            ...Object.fromEntries(DATA_TYPES.map((t) => [t, String(deleted[t])])),
+            ...deletedCounts(),
             buyer_pii_ids: hashedIds.buyer_pii.digest,
             held: String(purged.held + accounts.held),
           },
